@@ -1,0 +1,10 @@
+"""nnref: a small, readable NumPy reference implementation of neural networks.
+
+The course's conventions (DESIGN.md section 3): batch-first data ``X`` of shape
+``(N, n_in)``; a dense layer computes ``Z = X @ W + b`` with ``W`` of shape
+``(n_in, n_out)``; gradients have the shape of what they differentiate with respect to
+(denominator layout); losses are means over the batch; float64 by default; randomness
+only through an explicit ``numpy.random.Generator``.
+"""
+
+__version__ = "1.0.0"
