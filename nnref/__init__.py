@@ -5,6 +5,12 @@ The course's conventions (DESIGN.md section 3): batch-first data ``X`` of shape
 ``(n_in, n_out)``; gradients have the shape of what they differentiate with respect to
 (denominator layout); losses are means over the batch; float64 by default; randomness
 only through an explicit ``numpy.random.Generator``.
+
+Modules: :mod:`~nnref.activations`, :mod:`~nnref.losses`, :mod:`~nnref.initializers`,
+:mod:`~nnref.layers`, :mod:`~nnref.optimizers`, :mod:`~nnref.gradcheck` (NumPy only),
+:mod:`~nnref.training` (adds tqdm), :mod:`~nnref.data` (scikit-learn, imported lazily).
 """
+
+from . import activations, gradcheck, initializers, layers, losses, optimizers
 
 __version__ = "1.0.0"

@@ -1,0 +1,95 @@
+"""Input validation shared by nnref's modules.
+
+Every public function of nnref checks what it is given and fails with a message that
+says *where* the problem was found, *what* was expected and *what* was received, e.g.
+``Linear(3, 4).forward expected X of shape (N, 3), got (5, 4)``. Silent broadcasting
+(an ``(N,)`` array meeting an ``(N, 1)`` array) and NaN quietly spreading through a
+computation are the two bugs these checks exist to stop.
+"""
+
+import numpy as np
+
+
+def as_float_array(x, where, name, dtype=None):
+    """Return ``x`` as a floating-point NumPy array, rejecting NaN.
+
+    Integer and boolean input is converted to float64; floating input keeps its dtype
+    unless ``dtype`` is given (then it is converted to ``dtype``; no copy if it already
+    has it). ``where`` and ``name`` only serve the error messages.
+    """
+    x = np.asarray(x)
+    if dtype is not None:
+        x = x.astype(dtype, copy=False)
+    elif not np.issubdtype(x.dtype, np.floating):
+        if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+            raise TypeError(f"{where} expected {name} to be a numeric array, got dtype {x.dtype}")
+        x = x.astype(np.float64)
+    check_no_nan(x, where, name)
+    return x
+
+
+def check_no_nan(x, where, name):
+    """Raise ``ValueError`` if the floating array ``x`` contains NaN.
+
+    One ``sum`` is much cheaper than ``isnan(x).any()`` and is NaN whenever ``x``
+    contains a NaN; only then (or for +inf and -inf together) the exact test runs.
+    """
+    if np.isnan(np.sum(x)) and np.isnan(x).any():
+        count = int(np.isnan(x).sum())
+        raise ValueError(f"{where} got NaN in {name} ({count} of {x.size} entries); "
+                         "NaN would silently spread through every later result")
+
+
+def format_shape(shape):
+    """Format a shape such as ``("N", 3)`` as ``(N, 3)`` (strings stand for any size)."""
+    inner = ", ".join(str(s) for s in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def check_shape(x, expected, where, name):
+    """Check ``x.shape`` against ``expected``, a tuple of ints and names such as ``"N"``.
+
+    A name matches any size, but the same name must get the same size everywhere in
+    ``expected``. Raises ``ValueError("<where> expected <name> of shape (N, 3), got (5, 4)")``.
+    """
+    sizes = {}
+    ok = x.ndim == len(expected)
+    if ok:
+        for want, got in zip(expected, x.shape):
+            if isinstance(want, str):
+                ok = sizes.setdefault(want, got) == got
+            else:
+                ok = want == got
+            if not ok:
+                break
+    if not ok:
+        raise ValueError(f"{where} expected {name} of shape {format_shape(expected)}, "
+                         f"got {format_shape(x.shape)}")
+
+
+def check_same_shape(a, b, where, name_a, name_b):
+    """Require ``a.shape == b.shape`` (no broadcasting), naming both shapes if not."""
+    if a.shape != b.shape:
+        hint = ""
+        if {a.ndim, b.ndim} == {1, 2} and a.size == b.size:
+            hint = (" (an (N,) array and an (N, 1) array would broadcast to (N, N): "
+                    "reshape one of them)")
+        raise ValueError(f"{where} expected {name_a} and {name_b} of the same shape, got "
+                         f"{name_a} {format_shape(a.shape)} and {name_b} {format_shape(b.shape)}{hint}")
+
+
+def lookup(name, table, kind):
+    """Return ``table[name]`` or raise ``ValueError`` listing the valid names of ``kind``."""
+    if not isinstance(name, str):
+        raise TypeError(f"expected the name of {kind} (a str), got {type(name).__name__}")
+    try:
+        return table[name.lower()]
+    except KeyError:
+        valid = ", ".join(repr(k) for k in table)
+        raise ValueError(f"unknown {kind} {name!r}; valid names are {valid}") from None
+
+
+def check_positive_int(value, where, name):
+    """Require a positive integer (``bool`` excluded)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{where} expected {name} to be a positive integer, got {value!r}")

@@ -1,0 +1,237 @@
+"""Activation functions and their derivatives.
+
+An activation ``f`` is applied elementwise to the pre-activation ``z``: ``a = f(z)``.
+Each class has
+
+* ``forward(z)`` -> ``a = f(z)``, same shape and dtype as ``z``;
+* ``derivative(z)`` -> ``f'(z)`` elementwise, same shape as ``z``. In the book's matrix
+  form this is the diagonal of the Jacobian ``da/dz``;
+* ``backward(z, grad_a)`` -> ``dL/dz = grad_a * f'(z)`` (the chain rule through a
+  diagonal Jacobian), which is what :class:`nnref.layers.Activation` calls.
+
+:class:`Softmax` is not elementwise: each row of ``a`` depends on the whole row of ``z``,
+so it has a full Jacobian (``jacobian``) instead of ``derivative``.
+
+Integer input is converted to float64; floating input keeps its dtype (float32 stays
+float32). NaN in the input raises ``ValueError``.
+"""
+
+import numpy as np
+
+from ._checks import as_float_array, check_same_shape, lookup
+
+
+class Elementwise:
+    """Base class of the elementwise activations: ``a = f(z)`` entry by entry."""
+
+    def forward(self, z):
+        """Return ``f(z)`` elementwise."""
+        raise NotImplementedError
+
+    def derivative(self, z):
+        """Return ``f'(z)`` elementwise."""
+        raise NotImplementedError
+
+    def backward(self, z, grad_a):
+        """Return ``dL/dz = grad_a * f'(z)`` given the upstream gradient ``grad_a = dL/da``.
+
+        ``z`` and ``grad_a`` must have the same shape.
+        """
+        where = f"{self!r}.backward"
+        z = as_float_array(z, where, "z")
+        grad_a = as_float_array(grad_a, where, "grad_a")
+        check_same_shape(z, grad_a, where, "z", "grad_a")
+        return grad_a * self.derivative(z)
+
+    def __call__(self, z):
+        return self.forward(z)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    def _input(self, z, method):
+        return as_float_array(z, f"{self!r}.{method}", "z")
+
+
+class Identity(Elementwise):
+    """Identity ("linear") activation: ``f(z) = z``, ``f'(z) = 1``."""
+
+    def forward(self, z):
+        """Return ``z`` (as a float array)."""
+        return self._input(z, "forward").copy()
+
+    def derivative(self, z):
+        """Return ones shaped like ``z``."""
+        return np.ones_like(self._input(z, "derivative"))
+
+
+class Step(Elementwise):
+    """Heaviside step: ``f(z) = 1`` if ``z >= 0`` else ``0`` (seed 001's convention at 0).
+
+    ``f'(z) = 0`` everywhere. Strictly, the derivative is undefined at ``z = 0`` (the
+    function jumps there); we return 0 there too, the value on both sides. This zero
+    derivative is exactly why a network of step units cannot be trained by gradient descent.
+    """
+
+    def forward(self, z):
+        """Return ``1`` where ``z >= 0``, else ``0``."""
+        z = self._input(z, "forward")
+        return (z >= 0).astype(z.dtype)
+
+    def derivative(self, z):
+        """Return zeros shaped like ``z`` (see the class docstring for ``z = 0``)."""
+        return np.zeros_like(self._input(z, "derivative"))
+
+
+class Sigmoid(Elementwise):
+    """Logistic sigmoid: ``f(z) = 1 / (1 + exp(-z))``, ``f'(z) = f(z) (1 - f(z))``.
+
+    Computed without overflow for any ``z``: with ``e = exp(-|z|)`` (always in (0, 1]),
+    ``f(z) = 1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0``.
+    """
+
+    def forward(self, z):
+        """Return ``sigmoid(z)`` elementwise, in [0, 1]."""
+        z = self._input(z, "forward")
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1, e) / (1 + e)
+
+    def derivative(self, z):
+        """Return ``sigmoid(z) * (1 - sigmoid(z))``."""
+        s = self.forward(z)
+        return s * (1 - s)
+
+
+class Tanh(Elementwise):
+    """Hyperbolic tangent: ``f(z) = tanh(z)``, ``f'(z) = 1 - tanh(z)**2``."""
+
+    def forward(self, z):
+        """Return ``tanh(z)`` elementwise."""
+        return np.tanh(self._input(z, "forward"))
+
+    def derivative(self, z):
+        """Return ``1 - tanh(z)**2``."""
+        t = np.tanh(self._input(z, "derivative"))
+        return 1 - t * t
+
+
+class ReLU(Elementwise):
+    """Rectified linear unit: ``f(z) = max(0, z)``; ``f'(z) = 1`` if ``z > 0`` else ``0``.
+
+    ``f'(0)`` is undefined (the graph has a kink); we use 0, the usual choice in
+    libraries. Seed 001 writes ``f'(z) = step(z)``, which would give 1 at 0; for gradient
+    descent the choice does not matter, because ``z`` is almost never exactly 0.
+    """
+
+    def forward(self, z):
+        """Return ``max(0, z)`` elementwise."""
+        z = self._input(z, "forward")
+        return np.maximum(z, 0, dtype=z.dtype)
+
+    def derivative(self, z):
+        """Return ``1`` where ``z > 0``, else ``0``."""
+        z = self._input(z, "derivative")
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, z, grad_a):
+        """Return ``grad_a`` where ``z > 0``, else 0 (same as ``grad_a * derivative(z)``)."""
+        where = f"{self!r}.backward"
+        z = as_float_array(z, where, "z")
+        grad_a = as_float_array(grad_a, where, "grad_a")
+        check_same_shape(z, grad_a, where, "z", "grad_a")
+        return np.where(z > 0, grad_a, 0).astype(grad_a.dtype, copy=False)
+
+
+class LeakyReLU(Elementwise):
+    """Leaky ReLU: ``f(z) = z`` if ``z > 0`` else ``alpha * z``; ``f'(z) = 1`` or ``alpha``.
+
+    As for :class:`ReLU`, ``f'(0)`` is taken from the left side: ``alpha``.
+    """
+
+    def __init__(self, alpha=0.01):
+        if not np.isscalar(alpha) or not np.isfinite(alpha) or alpha < 0:
+            raise ValueError(f"LeakyReLU expected alpha to be a finite number >= 0, got {alpha!r}")
+        self.alpha = float(alpha)
+
+    def __repr__(self):
+        return f"LeakyReLU(alpha={self.alpha})"
+
+    def forward(self, z):
+        """Return ``z`` where ``z > 0``, else ``alpha * z``."""
+        z = self._input(z, "forward")
+        return np.where(z > 0, z, self.alpha * z).astype(z.dtype, copy=False)
+
+    def derivative(self, z):
+        """Return ``1`` where ``z > 0``, else ``alpha``."""
+        z = self._input(z, "derivative")
+        return np.where(z > 0, 1, self.alpha).astype(z.dtype)
+
+
+class Softmax:
+    """Softmax over the last axis: ``a_i = exp(z_i) / sum_j exp(z_j)``.
+
+    Stable for any ``z``: subtracting the row maximum first does not change the result
+    and keeps every ``exp`` in (0, 1]. The Jacobian of one row is
+    ``da_i/dz_j = a_i (delta_ij - a_j)``, i.e. ``diag(a) - a a^T``.
+    """
+
+    def __call__(self, z):
+        return self.forward(z)
+
+    def __repr__(self):
+        return "Softmax()"
+
+    def _input(self, z, method):
+        z = as_float_array(z, f"Softmax.{method}", "z")
+        if z.ndim == 0:
+            raise ValueError(f"Softmax.{method} expected z with at least one axis, got a scalar")
+        return z
+
+    def forward(self, z):
+        """Return the softmax of ``z`` along its last axis (rows sum to 1)."""
+        z = self._input(z, "forward")
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    def jacobian(self, z):
+        """Return ``da/dz`` for each row: shape ``(N, K, K)`` for ``z`` of shape ``(N, K)``.
+
+        ``J[n, i, j] = a[n, i] * (delta_ij - a[n, j])``. For ``z`` of shape ``(K,)`` the
+        result has shape ``(K, K)``.
+        """
+        a = self.forward(z)
+        return a[..., :, None] * (np.eye(a.shape[-1], dtype=a.dtype) - a[..., None, :])
+
+    def backward(self, z, grad_a):
+        """Return ``dL/dz = J^T grad_a`` row by row, without building ``J``.
+
+        With ``J = diag(a) - a a^T`` (symmetric): ``dL/dz = a * (grad_a - sum(grad_a * a))``,
+        the sum taken over the last axis.
+        """
+        z = self._input(z, "backward")
+        grad_a = as_float_array(grad_a, "Softmax.backward", "grad_a")
+        check_same_shape(z, grad_a, "Softmax.backward", "z", "grad_a")
+        a = self.forward(z)
+        return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
+
+
+_BY_NAME = {
+    "identity": Identity,
+    "step": Step,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "softmax": Softmax,
+}
+
+
+def get(name):
+    """Return a new activation for ``name`` (one of the keys below), or ``name`` itself
+    if it already is an activation instance.
+
+    Valid names: ``"identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"``.
+    """
+    if isinstance(name, (Elementwise, Softmax)):
+        return name
+    return lookup(name, _BY_NAME, "activation")()
