@@ -1,0 +1,152 @@
+"""Training loop: minibatch stochastic gradient descent (seed 001's pseudocode).
+
+::
+
+    for each epoch:
+        shuffle the training examples
+        for each minibatch (X_b, y_b):
+            Y_hat = model.forward(X_b)          # forward pass, layers keep their caches
+            L     = loss.forward(Y_hat, y_b)    # mean loss over the minibatch
+            dY    = loss.backward(Y_hat, y_b)   # dL/dY_hat, includes the 1/len(X_b)
+            model.backward(dY)                  # fills model.grads
+            optimizer.step(model)               # updates model.params in place
+
+The training loss and accuracy recorded for an epoch are the averages over its
+minibatches, measured *while* training (each batch before its update). This costs
+nothing extra; pass ``eval_train=True`` to instead recompute them over the whole
+training set with the parameters at the end of the epoch (one more forward pass).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import losses as _losses
+from ._checks import check_positive_int
+
+
+@dataclass
+class History:
+    """Per-epoch metrics returned by :func:`fit` (one list entry per epoch).
+
+    ``train_accuracy``/``val_accuracy`` stay empty for regression targets (where
+    accuracy has no meaning); ``val_loss``/``val_accuracy`` stay empty without validation data.
+    """
+
+    train_loss: list = field(default_factory=list)
+    train_accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+
+    @property
+    def epochs(self):
+        """Number of epochs recorded."""
+        return len(self.train_loss)
+
+
+def _is_classification(y, loss):
+    """Accuracy makes sense for integer labels, one-hot targets and binary cross-entropy."""
+    return (isinstance(loss, _losses.BinaryCrossEntropy)
+            or (y.ndim == 1 and np.issubdtype(y.dtype, np.integer))
+            or isinstance(loss, (_losses.CrossEntropy, _losses.SoftmaxCrossEntropy)))
+
+
+def correct_count(y_hat, y, loss):
+    """Return how many rows of ``y_hat`` predict the right class of ``y``.
+
+    Classes are ``argmax`` over the outputs (of logits or probabilities alike); with
+    :class:`~nnref.losses.BinaryCrossEntropy` an output counts as class 1 when > 0.5.
+    ``y`` holds integer labels ``(N,)`` or one-hot rows ``(N, K)``.
+    """
+    if isinstance(loss, _losses.BinaryCrossEntropy):
+        return int(np.sum(np.all((y_hat > 0.5) == (y > 0.5), axis=1)))
+    labels = y if y.ndim == 1 else y.argmax(axis=1)
+    return int(np.sum(y_hat.argmax(axis=1) == labels))
+
+
+def predict(model, X, batch_size=1024):
+    """Return ``model``'s outputs for ``X``, computed ``batch_size`` rows at a time.
+
+    For a classifier ending in logits, ``predict(model, X).argmax(axis=1)`` gives the labels.
+    """
+    check_positive_int(batch_size, "predict", "batch_size")
+    X = np.asarray(X)
+    if len(X) == 0:
+        raise ValueError("predict expected at least one example in X, got none")
+    return np.concatenate([model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+
+
+def evaluate(model, loss, X, y, batch_size=1024):
+    """Return ``(loss, accuracy)`` of ``model`` on ``(X, y)``; accuracy is ``None`` for regression."""
+    loss = _losses.get(loss)
+    y = np.asarray(y)
+    y_hat = predict(model, X, batch_size)
+    accuracy = correct_count(y_hat, y, loss) / len(y) if _is_classification(y, loss) else None
+    return loss.forward(y_hat, y), accuracy
+
+
+def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validation=None,
+        progress=True, eval_train=False):
+    """Train ``model`` in place with minibatch SGD and return a :class:`History`.
+
+    ``X`` has shape ``(N, n_in)``; ``y`` holds what ``loss`` expects (integer labels
+    ``(N,)``, one-hot ``(N, K)`` or regression targets ``(N, n_out)``). Each epoch visits
+    the examples in a new random order drawn from ``rng``; the last minibatch may be
+    smaller. ``loss`` is a loss instance or name. ``validation=(X_val, y_val)`` is
+    evaluated after every epoch. ``progress=True`` shows a tqdm progress bar (in a
+    terminal or in JupyterLab) with the latest epoch's metrics.
+    """
+    loss = _losses.get(loss)
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"fit expected X of shape (N, n_in), got {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"fit expected as many targets as examples, got X {X.shape} and y {y.shape}")
+    check_positive_int(epochs, "fit", "epochs")
+    check_positive_int(batch_size, "fit", "batch_size")
+    rng = np.random.default_rng() if rng is None else rng
+    classify = _is_classification(y, loss)
+    n = len(X)
+    n_batches = -(-n // batch_size)
+    history = History()
+    with tqdm(total=epochs * n_batches, disable=not progress, unit="batch") as bar:
+        for epoch in range(epochs):
+            order = rng.permutation(n)
+            loss_sum, correct = 0.0, 0
+            for start in range(0, n, batch_size):
+                batch = order[start:start + batch_size]
+                X_b, y_b = X[batch], y[batch]
+                y_hat = model.forward(X_b)
+                loss_sum += loss.forward(y_hat, y_b) * len(batch)
+                if classify:
+                    correct += correct_count(y_hat, y_b, loss)
+                model.backward(loss.backward(y_hat, y_b), input_grad=False)
+                optimizer.step(model)
+                bar.update()
+            if eval_train:
+                train_loss, train_acc = evaluate(model, loss, X, y)
+            else:
+                train_loss, train_acc = loss_sum / n, correct / n
+            history.train_loss.append(train_loss)
+            if classify:
+                history.train_accuracy.append(train_acc)
+            if validation is not None:
+                val_loss, val_acc = evaluate(model, loss, *validation)
+                history.val_loss.append(val_loss)
+                if val_acc is not None:
+                    history.val_accuracy.append(val_acc)
+            bar.set_postfix(_summary(history, epoch + 1))
+    return history
+
+
+def _summary(history, epoch):
+    """The latest metrics, for the progress bar."""
+    latest = {"epoch": epoch, "loss": f"{history.train_loss[-1]:.4f}"}
+    if history.train_accuracy:
+        latest["acc"] = f"{history.train_accuracy[-1]:.3f}"
+    if history.val_loss:
+        latest["val_loss"] = f"{history.val_loss[-1]:.4f}"
+    if history.val_accuracy:
+        latest["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
+    return latest
