@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 JOBS    ?= $(shell nproc)
 
-.PHONY: setup book test lab exercises grade bench clean
+.PHONY: setup vendor book book-zip test lab exercises grade bench clean
 
 setup: $(STAMP)
 
@@ -19,9 +19,40 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-book: setup
-	$(BIN)/jupyter-book build --warningiserror --nitpick --keep-going .
+# The book's JavaScript, served from the build so that it reads offline (no CDN): MathJax 3,
+# require.js and the Jupyter widget manager, fetched from npm once into _vendor/ (git-ignored).
+VENDOR        := _vendor
+VENDOR_STAMP  := $(VENDOR)/.installed
+NPM_PACKAGES  := mathjax@3.2.2 @jupyter-widgets/html-manager@1.0.15 requirejs@2.3.7
+
+vendor: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): Makefile
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/.npm $(VENDOR)/mathjax $(VENDOR)/html-manager
+	cd $(VENDOR)/.npm && npm pack --silent $(NPM_PACKAGES) >/dev/null
+	cd $(VENDOR)/.npm && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar xzf "$$t" -C "$${t%.tgz}"; done
+	# MathJax: the component the pages load plus what it loads on demand (fonts, extensions).
+	cd $(VENDOR)/.npm/mathjax-3.2.2/package/es5 && \
+	  cp -r tex-mml-chtml.js input output ui a11y sre adaptors ../LICENSE $(CURDIR)/$(VENDOR)/mathjax/
+	# Widget manager: the AMD bundle and the fonts/images it references (no source maps).
+	cp $(VENDOR)/.npm/jupyter-widgets-html-manager-1.0.15/package/dist/embed-amd.js $(VENDOR)/html-manager/
+	find $(VENDOR)/.npm/jupyter-widgets-html-manager-1.0.15/package/dist -maxdepth 1 -type f \
+	  ! -name '*.js' ! -name '*.map' -exec cp {} $(VENDOR)/html-manager/ \;
+	cp $(VENDOR)/.npm/requirejs-2.3.7/package/require.js $(VENDOR)/
+	rm -rf $(VENDOR)/.npm
+	touch $@
+
+# Strict build: any warning (including an unresolved reference) fails it. Executed pages are
+# cached in _build/.jupyter_cache, so a rebuild without changes takes seconds.
+book: setup vendor
+	$(BIN)/jupyter-book build --warningiserror --nitpick .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+# An offline copy of the book to hand out: unzip and open index.html.
+book-zip: book
+	rm -f _build/book.zip
+	cd _build && cp -r html course-book && zip -qr book.zip course-book && rm -rf course-book
+	@echo "Offline book: $(CURDIR)/_build/book.zip"
 
 test: setup
 	$(PY) -m pytest -n 2 --dist loadgroup
