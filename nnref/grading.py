@@ -18,10 +18,11 @@ The API (keep these names stable: every notebook uses them)
     ``disable`` lists what to disable (nnref modules, classes or functions); the default
     is every nnref module except ``grading``, ``data`` and ``figures``. Pass e.g. ``disable=[nnref.losses]`` when a part may use the
     reference for what earlier parts taught.
-``check_array(actual, expected, name, *, batch_size=None, per_example=None, rtol=1e-6, atol=1e-9)``
+``check_array(actual, expected, name, *, batch_size=None, per_example=None, mistakes=None, rtol=1e-6, atol=1e-9)``
     Raises ``AssertionError`` naming the likely bug when ``actual`` is not ``expected``:
     not returned, not an array, wrong shape (transposed shape, extra batch axis), NaN/inf,
-    wrong dtype, values transposed, all zeros, wrong sign, off by a constant factor
+    wrong dtype, a known mistake of this exercise (``mistakes``: a dict
+    ``{"forgot the factor f'(z)": wrong_array}``), values transposed, all zeros, wrong sign, off by a constant factor
     (``N`` = ``batch_size``, 2, ½, any), equal to one row of ``per_example`` (the
     ``(N, …)`` array whose sum over axis 0 is ``expected``: the bias gradient case);
     otherwise how many entries are wrong and the largest error with its index.
@@ -29,18 +30,19 @@ The API (keep these names stable: every notebook uses them)
     Compares ``actual`` with the central-difference gradient of the scalar function ``f()``
     with respect to the float64 array ``x`` (``nnref.gradcheck.numerical_gradient``), with
     the same diagnoses as ``check_array``.
-``check_derivative(derivative, function, z, name)``
-    For elementwise functions: calls the student's ``derivative(z)`` via ``call_student`` and
-    compares it with the central differences of ``function`` at ``z``. Pick ``z`` away from
-    kinks (e.g. ``0`` for ReLU), where no derivative exists.
+``check_derivative(derivative, function, z, name=None, *, expected=None)``
+    For elementwise functions: calls the student's ``derivative(z)`` via ``call_student``,
+    compares it with ``expected`` (the reference's values) if given, then with the central
+    differences of ``function`` at ``z``. Pick ``z`` away from kinks (e.g. ``0`` for
+    ReLU), where no derivative exists.
 
 A typical visible test cell::
 
     z = np.array([-2.0, -0.5, 0.5, 3.0])
-    got = grading.call_student(sigmoid_derivative, z)
-    grading.check_array(got, activations.Sigmoid().derivative(z), name="sigmoid_derivative(z)")
     grading.check_derivative(sigmoid_derivative, activations.Sigmoid().forward, z,
-                             name="sigmoid_derivative(z)")
+                             expected=activations.Sigmoid().derivative(z))
+    W, b = grading.call_student(collapse_linear, W1, b1, W2, b2)
+    grading.check_array(W, W1 @ W2, name="W")
 
 Every check raises ``AssertionError`` with a message written for the student and with no
 traceback noise from inside this module (``raise … from None``).
@@ -343,11 +345,15 @@ def _factor_problem(a, e, batch_size, rtol, atol):
     return None
 
 
-def _value_problem(a, e, batch_size, per_example, rtol, atol):
+def _value_problem(a, e, batch_size, per_example, mistakes, rtol, atol):
     """Describe how ``a`` differs from ``e`` (same shape, finite), or return None."""
     close = np.isclose(a, e, rtol=rtol, atol=atol)
     if close.all():
         return None
+    for description, wrong in (mistakes or {}).items():
+        wrong = np.asarray(wrong, dtype=np.float64)
+        if wrong.shape == a.shape and np.allclose(a, wrong, rtol=rtol, atol=atol):
+            return f"matches a common mistake: {description}."
     if not np.any(a) and np.any(e):
         return ("is all zeros: the shape is right but the values are not (a placeholder such "
                 "as `np.zeros_like(...)` left in?).")
@@ -373,12 +379,14 @@ def _value_problem(a, e, batch_size, per_example, rtol, atol):
             f"error is at index {_fmt_index(index)}: got {_fmt(a[index])}, expected {_fmt(e[index])}.")
 
 
-def diagnose(actual, expected, *, batch_size=None, per_example=None, rtol=1e-6, atol=1e-9):
+def diagnose(actual, expected, *, batch_size=None, per_example=None, mistakes=None,
+             rtol=1e-6, atol=1e-9):
     """Return a sentence (starting with a verb) on how ``actual`` differs from ``expected``, or None.
 
     ``expected`` is a float array or a number; ``actual`` is what the student returned.
     ``batch_size`` (N) enables the "N times too large/small" diagnosis; ``per_example`` is
-    the ``(N, …)`` array whose sum over axis 0 is ``expected`` (for bias gradients).
+    the ``(N, …)`` array whose sum over axis 0 is ``expected`` (for bias gradients);
+    ``mistakes`` maps a description of a known mistake to the array it would produce.
     """
     if actual is None:
         return "is None: the function returned nothing. Did you forget the `return` statement?"
@@ -400,24 +408,25 @@ def diagnose(actual, expected, *, batch_size=None, per_example=None, rtol=1e-6, 
                 "or a division by zero?).")
     if e.dtype.kind == "f" and a.dtype != e.dtype and not (e.ndim == 0 and a.dtype.kind in "iuf"):
         return _dtype_problem(a, e)
-    return _value_problem(a.astype(np.float64), e.astype(np.float64), batch_size, per_example, rtol, atol)
+    return _value_problem(a.astype(np.float64), e.astype(np.float64), batch_size, per_example,
+                          mistakes, rtol, atol)
 
 
 def check_array(actual, expected, name="your answer", *, batch_size=None, per_example=None,
-                rtol=1e-6, atol=1e-9):
+                mistakes=None, rtol=1e-6, atol=1e-9):
     """Raise ``AssertionError`` ("<name> <diagnosis>") unless ``actual`` matches ``expected``.
 
     Values match when ``|actual - expected| <= atol + rtol * |expected|`` entrywise; the
     shape and (for float ``expected``) the dtype must be equal. See ``diagnose``.
     """
     problem = diagnose(actual, expected, batch_size=batch_size, per_example=per_example,
-                       rtol=rtol, atol=atol)
+                       mistakes=mistakes, rtol=rtol, atol=atol)
     if problem:
         raise AssertionError(f"{name} {problem}") from None
 
 
 def check_gradient(actual, f, x, name="your gradient", *, batch_size=None, per_example=None,
-                   eps=1e-6, rtol=1e-5, atol=1e-7):
+                   mistakes=None, eps=1e-6, rtol=1e-5, atol=1e-7):
     """Check ``actual`` against the central-difference gradient of the scalar ``f()`` w.r.t. ``x``.
 
     ``x`` must be the float64 array that ``f`` reads (it is perturbed in place by ±``eps``
@@ -430,14 +439,14 @@ def check_gradient(actual, f, x, name="your gradient", *, batch_size=None, per_e
         raise TypeError("check_gradient needs x as a float64 NumPy array (central differences need float64)")
     numerical = gradcheck.numerical_gradient(f, x, eps=eps)
     problem = diagnose(actual, numerical, batch_size=batch_size, per_example=per_example,
-                       rtol=rtol, atol=atol)
+                       mistakes=mistakes, rtol=rtol, atol=atol)
     if problem:
         raise AssertionError(f"{name} disagrees with the numerical gradient (central differences): "
                              f"it {problem}") from None
 
 
-def check_derivative(derivative, function, z, name=None):
-    """Check the student's elementwise ``derivative(z)`` against central differences of ``function``.
+def check_derivative(derivative, function, z, name=None, *, expected=None, mistakes=None):
+    """Check the student's elementwise ``derivative(z)`` against ``expected`` and central differences.
 
     For an elementwise ``f``, ``d/dz_i sum_j f(z_j) = f'(z_i)``, so the numerical gradient of
     ``sum(function(z))`` is the derivative at every entry. ``derivative`` is called through
@@ -446,4 +455,6 @@ def check_derivative(derivative, function, z, name=None):
     z = np.array(z, dtype=np.float64)
     name = name or f"{getattr(derivative, '__name__', 'derivative')}(z)"
     actual = call_student(derivative, z.copy())
-    check_gradient(actual, lambda: float(np.sum(function(z))), z, name=name)
+    if expected is not None:
+        check_array(actual, expected, name=name, mistakes=mistakes)
+    check_gradient(actual, lambda: float(np.sum(function(z))), z, name=name, mistakes=mistakes)

@@ -311,3 +311,22 @@ def test_course_pins_agree_with_requirements():
     numpy_pin = re.search(r"^numpy==(\d+)\.(\d+)", text, re.M)
     assert tuple(map(int, numpy_pin.groups())) == grading.COURSE_NUMPY
     assert sys.version_info[:2] == grading.COURSE_PYTHON
+
+
+# --- exercise-specific mistakes and check_derivative(expected=) ---------------------------
+
+def test_a_known_mistake_is_named():
+    expected = np.array([0.1, 0.2, 0.3])
+    forgot = np.array([0.5, 0.4, 0.9])
+    text = message(forgot, expected, mistakes={"the factor f'(z) is missing": forgot})
+    assert "matches a common mistake: the factor f'(z) is missing." in text
+
+
+def test_check_derivative_compares_with_expected_first():
+    z = np.array([-1.0, 0.5, 2.0])
+
+    def half_of_it(z):
+        return 0.5 * (1 - np.tanh(z) ** 2)
+
+    with pytest.raises(AssertionError, match=r"^half_of_it\(z\) is exactly half"):
+        grading.check_derivative(half_of_it, np.tanh, z, expected=activations.Tanh().derivative(z))
