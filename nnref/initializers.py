@@ -5,15 +5,15 @@ shape is ``(fan_in, fan_out) = (n_in, n_out)``, the shape of ``W`` in ``Z = X @ 
 Random initializers draw from ``rng``, a ``numpy.random.Generator`` (a fresh
 ``np.random.default_rng()`` when ``None``); NumPy's global random state is never used.
 
-=================  ==========================================================
-``zeros``          all 0 (makes every hidden unit identical: symmetry is never broken)
-``constant``       all ``value``
-``normal``         ``N(0, std**2)``
-``xavier_uniform`` ``U(-r, r)``, ``r = sqrt(6 / (fan_in + fan_out))``   (Glorot & Bengio, 2010)
-``xavier_normal``  ``N(0, 2 / (fan_in + fan_out))``
-``he_normal``      ``N(0, 2 / fan_in)``                                (He et al., 2015; for ReLU)
-``he_uniform``     ``U(-r, r)``, ``r = sqrt(6 / fan_in)``
-=================  ==========================================================
+==================  ==========================================================
+``zeros``           all 0 (makes every hidden unit identical: symmetry is never broken)
+``constant``        all ``value``
+``normal``          ``N(0, std**2)``
+``xavier_uniform``  ``U(-r, r)``, ``r = sqrt(6 / (fan_in + fan_out))``   (Glorot & Bengio, 2010)
+``xavier_normal``   ``N(0, 2 / (fan_in + fan_out))``
+``he_normal``       ``N(0, 2 / fan_in)``                                (He et al., 2015; for ReLU)
+``he_uniform``      ``U(-r, r)``, ``r = sqrt(6 / fan_in)``
+==================  ==========================================================
 
 Xavier keeps the variance of activations and gradients roughly constant through tanh
 layers (variance ``2 / (fan_in + fan_out)``); He doubles the forward variance
