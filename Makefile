@@ -60,8 +60,9 @@ test: setup
 lab: setup
 	$(BIN)/jupyter lab exercises
 
+# nbgrader runs `alembic` from PATH, hence the PATH.
 exercises: setup
-	$(BIN)/nbgrader generate_assignment --all --force --CourseDirectory.create_assignment=True
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader generate_assignment --all --force --CourseDirectory.create_assignment=True
 
 grade: setup
 	@test -n "$(A)" || (echo "usage: make grade A=<assignment> [JOBS=n]"; exit 2)
