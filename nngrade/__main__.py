@@ -1,0 +1,47 @@
+"""``python -m nngrade <assignment> [--jobs n]``: grade a class (see nngrade.pipeline)."""
+import argparse
+import os
+import sys
+
+from nngrade.config import Settings
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m nngrade",
+        description="Autograde every submitted/<student>/<assignment>/ in parallel, sandboxed and "
+                    "resumable; write feedback/, the gradebook and reports/<assignment>/.")
+    parser.add_argument("assignment", help="assignment name, e.g. ch02-activations")
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count(),
+                        help="worker processes (default: number of cores, %(default)s)")
+    parser.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: .)")
+    parser.add_argument("--db", dest="db_url", default=None,
+                        help="gradebook SQLAlchemy URL, e.g. postgresql://user@host/db "
+                             "(default: CourseDirectory.db_url of nbgrader_config.py, else gradebook.db)")
+    parser.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell (default: 30)")
+    parser.add_argument("--timeout", dest="notebook_timeout", type=int, default=600,
+                        help="wall-clock seconds for one whole submission (default: 600)")
+    parser.add_argument("--memory-mb", type=int, default=2048,
+                        help="memory (address space) limit of a student's kernel in MB (default: 2048)")
+    parser.add_argument("--sandbox-user", default="nobody",
+                        help="unprivileged user that runs students' code when run as root (default: nobody)")
+    parser.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    from nngrade.pipeline import grade_class, summary_table
+
+    try:
+        settings = Settings(**vars(parse_args(argv)))
+        run = grade_class(settings)
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
+        print(f"nngrade: {error}", file=sys.stderr)
+        return 2
+    print(summary_table(run))
+    return 1 if any(o.status == "failed" for o in run.outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Settings of a grading run, and the nbgrader configuration derived from the course's.
+
+The course's ``nbgrader_config.py`` is the single source of nbgrader settings. Every
+throwaway course directory (the assignment template, each student's scratch course) gets
+a copy of it with only the paths and the grading-robustness options overridden
+(:func:`scratch_config`), so nothing is duplicated by hand.
+"""
+import copy
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+CONFIG_FILE = "nbgrader_config.py"
+
+
+@dataclass
+class Settings:
+    """What one ``python -m nngrade`` run does (defaults in parentheses are the CLI's)."""
+
+    course_dir: Path
+    assignment: str
+    jobs: int = field(default_factory=os.cpu_count)
+    db_url: str | None = None          # None: the course config's db_url, else <course>/gradebook.db
+    cell_timeout: int = 30             # seconds per cell (nbgrader's Execute.timeout)
+    notebook_timeout: int = 600        # wall-clock seconds for a whole submission
+    memory_mb: int = 2048              # address-space limit of a student's kernel
+    sandbox_user: str = "nobody"
+    force: bool = False                # regrade even unchanged, already graded submissions
+    progress: bool = True
+
+    def __post_init__(self):
+        self.course_dir = Path(self.course_dir).resolve()
+        if self.jobs is None or self.jobs < 1:
+            raise ValueError(f"jobs must be a positive number of worker processes, got {self.jobs!r}")
+        if not (self.course_dir / CONFIG_FILE).is_file():
+            raise FileNotFoundError(f"{self.course_dir} is not an nbgrader course: no {CONFIG_FILE} there")
+
+
+def load_course_config(course_dir):
+    """The traitlets ``Config`` of the course's ``nbgrader_config.py``."""
+    return PyFileConfigLoader(CONFIG_FILE, path=str(course_dir)).load_config()
+
+
+def course_paths(config, course_dir):
+    """A ``CourseDirectory`` for the real course (its folders as the config names them)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    return CourseDirectory(config=config, root=str(course_dir))
+
+
+def default_db_url(config, course_dir):
+    """The real gradebook: the config's ``CourseDirectory.db_url`` or ``<course>/gradebook.db``."""
+    configured = config.CourseDirectory.get("db_url")
+    return configured or f"sqlite:///{Path(course_dir) / 'gradebook.db'}"
+
+
+def scratch_config(course_config, root, course_id, cell_timeout=30, kernel_name=None):
+    """The course's nbgrader config re-rooted at a throwaway course directory ``root``.
+
+    Overrides: fixed folder names inside ``root``, a private SQLite gradebook, and the
+    options that make grading robust (restore deleted test cells, ignore stderr,
+    a cell timeout, the sandboxed kernel, no hidden tests in feedback).
+    """
+    c = copy.deepcopy(course_config)
+    c.merge(Config({
+        "CourseDirectory": {
+            "root": str(root), "course_id": course_id,
+            "source_directory": "source", "release_directory": "release",
+            "submitted_directory": "submitted", "autograded_directory": "autograded",
+            "feedback_directory": "feedback",
+            "db_url": f"sqlite:///{Path(root) / 'gradebook.db'}",
+        },
+        "Execute": {"timeout": cell_timeout, "interrupt_on_timeout": True},
+        "OverwriteCells": {"add_missing_cells": True},
+        # Output on stderr (warnings, prints) must not cost points; errors are not stderr.
+        "IgnorePattern": {"enabled": True, "pattern": r"[\s\S]*"},
+        "GenerateFeedback": {"preprocessors": [
+            "nbgrader.preprocessors.GetGrades", "nngrade.feedback.HideHiddenTests",
+            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]},
+    }))
+    if kernel_name:
+        c.Execute.kernel_name = kernel_name
+    return c
+
+
+def venv_on_path():
+    """Put this interpreter's ``bin/`` first on PATH (nbgrader runs ``alembic`` from PATH
+    when it creates a gradebook; ``make`` calls ``.venv/bin/python`` without activating)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

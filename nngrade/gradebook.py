@@ -1,0 +1,103 @@
+"""The one real gradebook, and the throwaway ones the workers use.
+
+nbgrader's SQLite gradebook does not take concurrent writers, and a student's code must
+never reach it. So each submission is graded against its own copy of a *template*
+gradebook (the assignment's metadata, no students) and only the pipeline's main process
+copies the results into the real gradebook (any SQLAlchemy URL: SQLite, PostgreSQL...)
+through nbgrader's ``Gradebook`` API: exactly one writer.
+"""
+import shutil
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from nngrade.config import scratch_config
+
+
+def build_template(course_config, source_dir, assignment, course_id, workdir):
+    """Run ``generate_assignment`` on a private copy of the source; return the template db path.
+
+    ``workdir`` becomes a throwaway course (``source/``, ``release/``, ``gradebook.db``);
+    the real course's ``exercises/`` and gradebook are not touched.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    workdir = Path(workdir)
+    shutil.copytree(source_dir, workdir / "source" / assignment)
+    config = scratch_config(course_config, workdir, course_id)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    outcome = api.generate_assignment(assignment, force=True, create=True)
+    if not outcome["success"]:
+        raise RuntimeError(f"nbgrader generate_assignment failed for {assignment}:\n"
+                           f"{outcome.get('error') or outcome.get('log')}")
+    return workdir / "gradebook.db"
+
+
+def sqlite_url(path):
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def copy_assignment(src, dst, assignment):
+    """Create or update ``assignment``'s notebooks and cells in ``dst`` as they are in ``src``."""
+    a = src.find_assignment(assignment)
+    dst.update_or_create_assignment(assignment, duedate=a.duedate)
+    for nb in a.notebooks:
+        dst.update_or_create_notebook(nb.name, assignment, kernelspec=nb.kernelspec)
+        for c in nb.grade_cells:
+            dst.update_or_create_grade_cell(c.name, nb.name, assignment,
+                                            max_score=c.max_score, cell_type=c.cell_type)
+        for c in nb.solution_cells:
+            dst.update_or_create_solution_cell(c.name, nb.name, assignment)
+        for c in nb.task_cells:
+            dst.update_or_create_task_cell(c.name, nb.name, assignment,
+                                           max_score=c.max_score, cell_type=c.cell_type)
+        for c in nb.source_cells:
+            dst.update_or_create_source_cell(c.name, nb.name, assignment, cell_type=c.cell_type,
+                                             locked=c.locked, source=c.source, checksum=c.checksum)
+
+
+def merge_submission(src, dst, assignment, student, void_notebooks=()):
+    """Copy one student's automatic grades from ``src`` (a worker's gradebook) into ``dst``.
+
+    Manual scores, extra credit and manual comments already in ``dst`` are kept, as
+    nbgrader's own autograde keeps them. Notebooks in ``void_notebooks`` (tampering found)
+    get automatic score 0, are flagged and need manual grading. Commits once, at the end.
+    """
+    submission = src.find_submission(assignment, student)
+    dst.update_or_create_student(student)
+    try:
+        target = dst.find_submission(assignment, student)
+    except MissingEntry:
+        target = dst.add_submission(assignment, student)
+    target.timestamp = submission.timestamp
+    for notebook in submission.notebooks:
+        void = notebook.name in void_notebooks
+        target_nb = dst.find_submission_notebook(notebook.name, assignment, student)
+        target_nb.flagged = notebook.flagged or void
+        for grade in notebook.grades:
+            t = dst.find_grade(grade.cell.name, notebook.name, assignment, student)
+            t.auto_score = 0.0 if void else grade.auto_score
+            t.needs_manual_grade = True if void else grade.needs_manual_grade
+        for comment in notebook.comments:
+            dst.find_comment(comment.cell.name, notebook.name, assignment, student).auto_comment = \
+                comment.auto_comment
+    dst.db.commit()
+
+
+def submission_scores(gb, assignment, student):
+    """``(total, max_total, {notebook: score})`` of a student's submission, or None if absent."""
+    try:
+        submission = gb.find_submission(assignment, student)
+    except MissingEntry:
+        return None
+    return submission.score, submission.max_score, {nb.name: nb.score for nb in submission.notebooks}
+
+
+def copy_template(template_db, scratch):
+    """Put a private copy of the template gradebook in a scratch course."""
+    target = Path(scratch) / "gradebook.db"
+    shutil.copyfile(template_db, target)
+    target.chmod(0o600)
+    return target
+

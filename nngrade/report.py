@@ -1,0 +1,2 @@
+def write_report(run, autograded_dir, directory):
+    pass

@@ -1,0 +1,170 @@
+"""Autograde ONE submission in its own throwaway course directory.
+
+The pipeline runs :func:`run_job` in a fresh process per submission (forked from a
+server that imported nbgrader once, so a crash, a hang or a leak costs only that
+submission and the start-up costs milliseconds). The job names the
+scratch directory ``S`` that the pipeline prepared::
+
+    S/gradebook.db                        copy of the template: assignment metadata only
+    S/source/<assignment>/                the source folder's data files, no notebooks
+    S/submitted/<student>/<assignment>/   this one submission
+    S/jupyter/kernels/nngrade-sandbox/    the confined kernel (see nngrade.sandbox)
+
+The worker scans the submission for tampering, runs nbgrader's autograde and
+generate_feedback on ``S`` (the student's kernel starts in
+``S/autograded/<student>/<assignment>/``) and writes ``S/result.json``. It never touches
+the real course directory or gradebook: the pipeline merges the result.
+"""
+import copy
+import json
+import os
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from nngrade.config import load_course_config, scratch_config, venv_on_path
+from nngrade.sandbox import KERNEL_NAME
+from nngrade.scan import scan_notebook
+
+
+def stripped_cells(nb, expected_ids):
+    """Names of graded/solution cells whose nbgrader metadata is gone from a submitted notebook."""
+    present = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells}
+    return sorted(set(expected_ids) - present)
+
+
+def restore_metadata(nb, released):
+    """Copy nbgrader metadata from the released notebook, cell by cell, when the layout matches.
+
+    A notebook whose cell metadata was stripped (some editors and converters do that)
+    cannot be graded by nbgrader: its answers and tests are no longer identified, and
+    restoring missing test cells crashes. When the submission still has the released
+    notebook's cells in the same order and of the same types, position identifies them.
+    Returns True when the metadata was restored.
+    """
+    if [c.cell_type for c in nb.cells] != [c.cell_type for c in released.cells]:
+        return False
+    for cell, original in zip(nb.cells, released.cells):
+        if "nbgrader" in original.metadata:
+            cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
+    return True
+
+
+def expected_cell_ids(db_url, assignment):
+    """``{notebook: [grade_id, ...]}`` of the graded and solution cells in the template."""
+    with Gradebook(db_url) as gb:
+        return {nb.name: [c.name for c in nb.grade_cells + nb.solution_cells]
+                for nb in gb.find_assignment(assignment).notebooks}
+
+
+def kernel_errors(path):
+    """Messages of errors that are not a test failing: the kernel died or a cell timed out."""
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "error" and output.ename in ("DeadKernelError", "CellTimeoutError"):
+                found.append(f"{output.ename}: {output.evalue}".strip(": "))
+    return found
+
+
+def grade(job):
+    """Grade the submission described by ``job`` and return the result dictionary."""
+    scratch, assignment, student = Path(job["scratch"]), job["assignment"], job["student"]
+    config = scratch_config(load_course_config(job["course_dir"]), scratch, job["course_id"],
+                            cell_timeout=job["cell_timeout"], kernel_name=KERNEL_NAME)
+    os.environ["JUPYTER_PATH"] = str(scratch / "jupyter")
+    submitted = scratch / "submitted" / student / assignment
+    expected = expected_cell_ids(config.CourseDirectory.db_url, assignment)
+    result = {"student": student, "status": "graded", "problems": [], "tampered": {}, "stripped": {}}
+
+    for notebook in sorted(submitted.glob("*.ipynb")):
+        if notebook.stem not in expected:
+            result["problems"].append(f"{notebook.name}: not part of the assignment, ignored")
+            continue
+        try:
+            nb = nbformat.read(notebook, as_version=4)
+        except (nbformat.reader.NotJSONError, ValueError, KeyError) as error:
+            result["problems"].append(f"{notebook.name}: not a readable notebook ({error})")
+            continue
+        missing = stripped_cells(nb, expected[notebook.stem])
+        if missing:
+            result["stripped"][notebook.stem] = missing
+            released = nbformat.read(Path(job["release_dir"]) / notebook.name, as_version=4)
+            if restore_metadata(nb, released):
+                nbformat.write(nb, notebook)
+                result["problems"].append(f"{notebook.name}: nbgrader metadata missing on "
+                                          f"{', '.join(missing)}; restored by position from the "
+                                          "released notebook, then graded")
+            else:
+                result["problems"].append(f"{notebook.name}: nbgrader metadata missing on "
+                                          f"{', '.join(missing)} and the cells were rearranged: "
+                                          "those cells cannot be graded automatically (grade by hand)")
+        findings = scan_notebook(nb)
+        if findings:
+            result["tampered"][notebook.stem] = [str(f) for f in findings]
+    for name in expected:
+        if not (submitted / f"{name}.ipynb").exists():
+            result["problems"].append(f"{name}.ipynb: not submitted (scores 0)")
+
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    start = time.perf_counter()
+    outcome = api.autograde(assignment, student, force=True, create=True)
+    result["autograde_seconds"] = round(time.perf_counter() - start, 2)
+    autograded = scratch / "autograded" / student / assignment
+    for notebook in sorted(autograded.glob("*.ipynb")):
+        result["problems"] += [f"{notebook.name}: {e}" for e in kernel_errors(notebook)]
+    if not outcome["success"]:
+        # nbgrader saves the grades of the notebooks it finished and gives up on the rest
+        # (it deletes the autograded copy): those score 0. The pipeline records why.
+        result["status"] = "error"
+        if "DeadKernelError" in outcome.get("log", ""):
+            result["problems"].append("the kernel died while running the notebook (a crash, os._exit "
+                                      "or the memory limit): its unfinished notebook scores 0")
+        else:
+            result["problems"].append("nbgrader autograde failed: " + _last_error(outcome))
+    if any(autograded.glob("*.ipynb")):
+        feedback = api.generate_feedback(assignment, student, force=True)
+        if not feedback["success"]:
+            result["problems"].append("feedback not generated: " + _last_error(feedback))
+    return result
+
+
+def _last_error(outcome):
+    text = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
+    errors = [line for line in text if "Error" in line or "ERROR" in line]
+    return (errors or text or ["no message"])[-1].strip()
+
+
+def run_job(job_path):
+    """Process entry point: grade the job, write ``result.json`` next to it, log to ``worker.log``.
+
+    Starts a new session so that the pipeline can kill this process group at once.
+    """
+    os.setsid()
+    job_path = Path(job_path)
+    log = os.open(job_path.parent / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)
+    sys.stderr = open(2, "w", buffering=1, closefd=False)
+    # nbgrader's own SQLAlchemy usage warns on every new submission; not our problem to show.
+    warnings.filterwarnings("ignore", module="nbgrader")
+    venv_on_path()
+    try:
+        result = grade(json.loads(job_path.read_text()))
+    except Exception:
+        traceback.print_exc()
+        sys.exit(1)
+    (job_path.parent / "result.json").write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    run_job(sys.argv[1])
