@@ -25,10 +25,10 @@ from . import activations
 # must load nothing from another host, so the link is dropped and each icon becomes a
 # Unicode character (matplotlib 3.11's icon names).
 _CDN_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">')
-_ICONS = {
-    "fa fa-minus": "\u2212", "fa fa-fast-backward": "\u23ee", "fa fa-step-backward": "|\u25c0",
-    "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-pause": "\u23f8", "fa fa-play": "\u25b6",
-    "fa fa-step-forward": "\u25b6|", "fa fa-fast-forward": "\u23ed", "fa fa-plus": "+",
+_ICONS = {  # characters that common fonts have (no media-control symbols)
+    "fa fa-minus": "\u2212", "fa fa-fast-backward": "|\u25c0\u25c0", "fa fa-step-backward": "|\u25c0",
+    "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-pause": "||", "fa fa-play": "\u25b6",
+    "fa fa-step-forward": "\u25b6|", "fa fa-fast-forward": "\u25b6\u25b6|", "fa fa-plus": "+",
 }
 _ICON = re.compile(r'<i class="(fa [^"]*)"></i>')
 

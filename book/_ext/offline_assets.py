@@ -6,6 +6,11 @@ the HTML needs no network. Sphinx resolves ``html_static_path`` against the sour
 which is the repository root for the whole book but ``book/`` for a single-page build
 (``jupyter-book build book/ch03-xor.md``); this extension names the folder by its absolute
 path so both work, and stops the build with an instruction when it is missing.
+
+It also drops sphinx-thebe's scripts from every page. Jupyter Book always loads that
+extension; its inline configuration names thebe's CDN (unpkg.com), from which it would load
+a live kernel connection on request. The course has no launch buttons, so the scripts are
+dead weight and the page would name another host.
 """
 
 from pathlib import Path
@@ -25,6 +30,19 @@ def add_vendor_path(app, config):
     config.html_static_path.append(str(VENDOR))
 
 
+def _is_thebe(asset):
+    name = str(getattr(asset, "filename", asset) or "")
+    body = str(getattr(asset, "attributes", {}).get("body", ""))
+    return "thebe" in name or "thebe" in body
+
+
+def drop_thebe(app, pagename, templatename, context, doctree):
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [asset for asset in context[key] if not _is_thebe(asset)]
+
+
 def setup(app):
     app.connect("config-inited", add_vendor_path)
+    app.connect("html-page-context", drop_thebe)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,86 @@
+"""nnref.figures: the book's figure helpers and the interactive-figure pattern (fast tests)."""
+
+import subprocess
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from nnref import figures  # noqa: E402
+
+
+def test_importing_nnref_and_figures_does_not_import_matplotlib_or_ipywidgets():
+    code = ("import sys, nnref, nnref.layers, nnref.training, nnref.figures; "
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("w1, w2, b", [(1.0, 2.0, -1.0), (-0.5, 0.3, 0.8), (0.0, 1.5, 0.0)])
+def test_neuron_boundary_draws_the_line_where_z_is_zero(w1, w2, b):
+    fig, ax = plt.subplots()
+    figures.neuron_boundary(ax, w1, w2, b)
+    (line,) = [ln for ln in ax.lines if ln.get_label() == "$z = 0$"]
+    points = np.column_stack(line.get_data())
+    assert np.allclose(points @ [w1, w2] + b, 0.0)
+    # The arrow starts on the line, at distance |b|/||w|| from the origin, and points along w.
+    arrow = [c for c in ax.texts if hasattr(c, "xyann")][0]
+    start, end = np.array(arrow.xyann), np.array(arrow.xy)
+    assert np.isclose(np.linalg.norm(start), abs(b) / np.hypot(w1, w2))
+    assert np.allclose(end - start, np.array([w1, w2]) / np.hypot(w1, w2))
+    plt.close(fig)
+
+
+def test_neuron_boundary_with_zero_weights_draws_no_line():
+    fig, ax = plt.subplots()
+    figures.neuron_boundary(ax, 0.0, 0.0, 0.5)
+    assert not ax.lines
+    plt.close(fig)
+
+
+def test_draw_network_counts_the_parameters_and_rejects_bad_sizes():
+    fig, ax = plt.subplots()
+    figures.draw_network(ax, [3, 4, 1])
+    assert ax.get_title() == "layer sizes [3, 4, 1]: 21 parameters"
+    assert len(ax.lines) == 3 * 4 + 4 * 1          # one line per connection
+    with pytest.raises(ValueError, match="at least two layers"):
+        figures.draw_network(ax, [3])
+    plt.close(fig)
+
+
+def draw_line(ax, slope):
+    ax.plot([0, 1], [0, slope])
+
+
+def test_animation_is_self_contained_html_with_one_frame_per_setting():
+    html = figures.animation(draw_line, [dict(slope=s) for s in (0.0, 0.5, 1.0)]).data
+    assert "http://" not in html and "https://" not in html
+    assert html.count("data:image/png;base64") == 3
+    assert "fa fa-" not in html
+    with pytest.raises(ValueError, match="at least one frame"):
+        figures.animation(draw_line, [])
+
+
+def test_offline_jshtml_refuses_unknown_icons_and_remaining_urls():
+    with pytest.raises(ValueError, match="unknown player icon"):
+        figures.offline_jshtml('<i class="fa fa-rocket"></i>')
+    with pytest.raises(ValueError, match="another host"):
+        figures.offline_jshtml('<script src="https://cdn.example/x.js"></script>')
+
+
+def test_widget_has_one_slider_per_parameter_and_checks_its_specification():
+    box = figures.widget(draw_line, slope=(-2, 2, 0.5, 1.0))
+    (slider,) = box.children[0].children
+    assert (slider.description, slider.min, slider.max, slider.step, slider.value) == ("slope", -2, 2, 0.5, 1.0)
+    with pytest.raises(ValueError, match=r"\(min, max, step, value\)"):
+        figures.widget(draw_line, slope=(0, 1))
+    with pytest.raises(ValueError, match="outside"):
+        figures.widget(draw_line, slope=(0, 1, 0.1, 3))
+    with pytest.raises(ValueError, match="at least one parameter"):
+        figures.widget(draw_line)
+    with pytest.raises(TypeError, match="drawing function"):
+        figures.widget("not a function", slope=(0, 1, 0.1, 0.5))
