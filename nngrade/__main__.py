@@ -18,7 +18,8 @@ def parse_args(argv=None):
     parser.add_argument("--db", dest="db_url", default=None,
                         help="gradebook SQLAlchemy URL, e.g. postgresql://user@host/db "
                              "(default: CourseDirectory.db_url of nbgrader_config.py, else gradebook.db)")
-    parser.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell (default: 30)")
+    parser.add_argument("--cell-timeout", type=int, default=None,
+                        help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
     parser.add_argument("--timeout", dest="notebook_timeout", type=int, default=600,
                         help="wall-clock seconds for one whole submission (default: 600)")
     parser.add_argument("--memory-mb", type=int, default=2048,

@@ -25,7 +25,7 @@ class Settings:
     assignment: str
     jobs: int = field(default_factory=os.cpu_count)
     db_url: str | None = None          # None: the course config's db_url, else <course>/gradebook.db
-    cell_timeout: int = 30             # seconds per cell (nbgrader's Execute.timeout)
+    cell_timeout: int | None = None    # seconds per cell; None: the course's Execute.timeout
     notebook_timeout: int = 600        # wall-clock seconds for a whole submission
     memory_mb: int = 2048              # address-space limit of a student's kernel
     sandbox_user: str = "nobody"
@@ -58,30 +58,35 @@ def default_db_url(config, course_dir):
     return configured or f"sqlite:///{Path(course_dir) / 'gradebook.db'}"
 
 
-def scratch_config(course_config, root, course_id, cell_timeout=30, kernel_name=None):
+# Robust-grading options for a course whose config does not set them (the course's win).
+ROBUST_DEFAULTS = {
+    "OverwriteCells": {"add_missing_cells": True},        # put deleted test cells back
+    # Output on stderr (warnings, prints) must not cost points; failing tests are errors, not stderr.
+    "IgnorePattern": {"enabled": True, "pattern": r"[\s\S]"},
+    "GenerateFeedback": {"preprocessors": [                 # no hidden test code in feedback
+        "nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+        "nbgrader.preprocessors.ClearHiddenTests"]},
+}
+
+
+def scratch_config(course_config, root, course_id, cell_timeout=None, kernel_name=None):
     """The course's nbgrader config re-rooted at a throwaway course directory ``root``.
 
-    Overrides: fixed folder names inside ``root``, a private SQLite gradebook, and the
-    options that make grading robust (restore deleted test cells, ignore stderr,
-    a cell timeout, the sandboxed kernel, no hidden tests in feedback).
+    Starts from :data:`ROBUST_DEFAULTS`, applies the course's ``nbgrader_config.py`` on top,
+    then overrides only what must differ: fixed folder names inside ``root``, a private
+    SQLite gradebook, the sandboxed kernel and (if given) the cell timeout.
     """
-    c = copy.deepcopy(course_config)
-    c.merge(Config({
-        "CourseDirectory": {
-            "root": str(root), "course_id": course_id,
-            "source_directory": "source", "release_directory": "release",
-            "submitted_directory": "submitted", "autograded_directory": "autograded",
-            "feedback_directory": "feedback",
-            "db_url": f"sqlite:///{Path(root) / 'gradebook.db'}",
-        },
-        "Execute": {"timeout": cell_timeout, "interrupt_on_timeout": True},
-        "OverwriteCells": {"add_missing_cells": True},
-        # Output on stderr (warnings, prints) must not cost points; errors are not stderr.
-        "IgnorePattern": {"enabled": True, "pattern": r"[\s\S]*"},
-        "GenerateFeedback": {"preprocessors": [
-            "nbgrader.preprocessors.GetGrades", "nngrade.feedback.HideHiddenTests",
-            "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]},
-    }))
+    c = Config(copy.deepcopy(ROBUST_DEFAULTS))
+    c.merge(copy.deepcopy(course_config))
+    c.merge(Config({"CourseDirectory": {
+        "root": str(root), "course_id": course_id,
+        "source_directory": "source", "release_directory": "release",
+        "submitted_directory": "submitted", "autograded_directory": "autograded",
+        "feedback_directory": "feedback",
+        "db_url": f"sqlite:///{Path(root) / 'gradebook.db'}",
+    }}))
+    if cell_timeout is not None:
+        c.Execute.timeout = cell_timeout
     if kernel_name:
         c.Execute.kernel_name = kernel_name
     return c

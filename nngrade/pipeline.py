@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import Gradebook
+from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
 from nngrade import collect, sandbox, worker
@@ -241,7 +242,8 @@ def grade_class(settings):
     result.reports_dir = Path(course) / "reports" / assignment
     with Gradebook(db_url, course_id) as gb:
         export.write_csvs(gb, assignment, outcomes, result.reports_dir)
-    report.write_report(result, Path(paths.root) / paths.autograded_directory, result.reports_dir)
+        report.write_report(gb, assignment, Path(paths.root) / paths.autograded_directory,
+                            outcomes, result.reports_dir)
     return result
 
 
@@ -263,6 +265,7 @@ def summary_table(run):
     lines += ["-" * len(header),
               f"{len(run.outcomes)} students, {failed} without a grade, {problems} with problems; "
               f"{run.seconds:.1f} s in all{per}",
-              f"sandbox: {run.sandbox}", f"gradebook: {run.db_url}",
+              f"sandbox: {run.sandbox}",
+              f"gradebook: {make_url(run.db_url).render_as_string(hide_password=True)}",
               f"reports: {run.reports_dir}"]
     return "\n".join(lines)
