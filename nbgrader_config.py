@@ -37,6 +37,7 @@ c.Execute.timeout = 60
 # nbgrader gives 0 to a test cell that printed anything on stderr. Warnings from a
 # student's NumPy code (overflow in exp, division by zero) are not errors: drop all
 # stderr output before grading. Failing tests raise, which is an error output, not stderr.
+c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
 
 
