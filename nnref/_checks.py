@@ -31,10 +31,11 @@ def as_float_array(x, where, name, dtype=None):
 def check_no_nan(x, where, name):
     """Raise ``ValueError`` if the floating array ``x`` contains NaN.
 
-    One ``sum`` is much cheaper than ``isnan(x).any()`` and is NaN whenever ``x``
-    contains a NaN; only then (or for +inf and -inf together) the exact test runs.
+    ``x.min()`` is NaN exactly when ``x`` contains a NaN (NaN wins every comparison in
+    NumPy's ``min``), and it is several times faster than ``isnan(x).any()``, which
+    matters because every layer checks its input.
     """
-    if np.isnan(np.sum(x)) and np.isnan(x).any():
+    if x.size and np.isnan(x.min()):
         count = int(np.isnan(x).sum())
         raise ValueError(f"{where} got NaN in {name} ({count} of {x.size} entries); "
                          "NaN would silently spread through every later result")

@@ -7,13 +7,16 @@ Each class has
 * ``derivative(z)`` -> ``f'(z)`` elementwise, same shape as ``z``. In the book's matrix
   form this is the diagonal of the Jacobian ``da/dz``;
 * ``backward(z, grad_a)`` -> ``dL/dz = grad_a * f'(z)`` (the chain rule through a
-  diagonal Jacobian), which is what :class:`nnref.layers.Activation` calls.
+  diagonal Jacobian), which is what :class:`nnref.layers.Activation` uses.
 
 :class:`Softmax` is not elementwise: each row of ``a`` depends on the whole row of ``z``,
 so it has a full Jacobian (``jacobian``) instead of ``derivative``.
 
-Integer input is converted to float64; floating input keeps its dtype (float32 stays
-float32). NaN in the input raises ``ValueError``.
+The public methods check their input (integer input is converted to float64, floating
+input keeps its dtype so float32 stays float32, NaN raises ``ValueError``) and then call
+the underscored methods ``_forward``, ``_derivative`` and ``_backward``, which hold the
+math and assume valid arrays. :class:`nnref.layers.Activation` checks its input once and
+calls those directly.
 """
 
 import numpy as np
@@ -22,15 +25,18 @@ from ._checks import as_float_array, check_same_shape, lookup
 
 
 class Elementwise:
-    """Base class of the elementwise activations: ``a = f(z)`` entry by entry."""
+    """Base class of the elementwise activations: ``a = f(z)`` entry by entry.
+
+    A subclass defines ``_forward(z)`` (``f``) and ``_derivative(z)`` (``f'``).
+    """
 
     def forward(self, z):
-        """Return ``f(z)`` elementwise."""
-        raise NotImplementedError
+        """Return ``f(z)`` elementwise (same shape and dtype as ``z``)."""
+        return self._forward(self._input(z, "forward"))
 
     def derivative(self, z):
-        """Return ``f'(z)`` elementwise."""
-        raise NotImplementedError
+        """Return ``f'(z)`` elementwise (same shape and dtype as ``z``)."""
+        return self._derivative(self._input(z, "derivative"))
 
     def backward(self, z, grad_a):
         """Return ``dL/dz = grad_a * f'(z)`` given the upstream gradient ``grad_a = dL/da``.
@@ -41,7 +47,10 @@ class Elementwise:
         z = as_float_array(z, where, "z")
         grad_a = as_float_array(grad_a, where, "grad_a")
         check_same_shape(z, grad_a, where, "z", "grad_a")
-        return grad_a * self.derivative(z)
+        return self._backward(z, grad_a)
+
+    def _backward(self, z, grad_a):
+        return grad_a * self._derivative(z)
 
     def __call__(self, z):
         return self.forward(z)
@@ -56,13 +65,11 @@ class Elementwise:
 class Identity(Elementwise):
     """Identity ("linear") activation: ``f(z) = z``, ``f'(z) = 1``."""
 
-    def forward(self, z):
-        """Return ``z`` (as a float array)."""
-        return self._input(z, "forward").copy()
+    def _forward(self, z):
+        return z.copy()
 
-    def derivative(self, z):
-        """Return ones shaped like ``z``."""
-        return np.ones_like(self._input(z, "derivative"))
+    def _derivative(self, z):
+        return np.ones_like(z)
 
 
 class Step(Elementwise):
@@ -73,14 +80,11 @@ class Step(Elementwise):
     derivative is exactly why a network of step units cannot be trained by gradient descent.
     """
 
-    def forward(self, z):
-        """Return ``1`` where ``z >= 0``, else ``0``."""
-        z = self._input(z, "forward")
+    def _forward(self, z):
         return (z >= 0).astype(z.dtype)
 
-    def derivative(self, z):
-        """Return zeros shaped like ``z`` (see the class docstring for ``z = 0``)."""
-        return np.zeros_like(self._input(z, "derivative"))
+    def _derivative(self, z):
+        return np.zeros_like(z)
 
 
 class Sigmoid(Elementwise):
@@ -90,28 +94,23 @@ class Sigmoid(Elementwise):
     ``f(z) = 1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0``.
     """
 
-    def forward(self, z):
-        """Return ``sigmoid(z)`` elementwise, in [0, 1]."""
-        z = self._input(z, "forward")
+    def _forward(self, z):
         e = np.exp(-np.abs(z))
         return np.where(z >= 0, 1, e) / (1 + e)
 
-    def derivative(self, z):
-        """Return ``sigmoid(z) * (1 - sigmoid(z))``."""
-        s = self.forward(z)
+    def _derivative(self, z):
+        s = self._forward(z)
         return s * (1 - s)
 
 
 class Tanh(Elementwise):
     """Hyperbolic tangent: ``f(z) = tanh(z)``, ``f'(z) = 1 - tanh(z)**2``."""
 
-    def forward(self, z):
-        """Return ``tanh(z)`` elementwise."""
-        return np.tanh(self._input(z, "forward"))
+    def _forward(self, z):
+        return np.tanh(z)
 
-    def derivative(self, z):
-        """Return ``1 - tanh(z)**2``."""
-        t = np.tanh(self._input(z, "derivative"))
+    def _derivative(self, z):
+        t = np.tanh(z)
         return 1 - t * t
 
 
@@ -123,23 +122,15 @@ class ReLU(Elementwise):
     descent the choice does not matter, because ``z`` is almost never exactly 0.
     """
 
-    def forward(self, z):
-        """Return ``max(0, z)`` elementwise."""
-        z = self._input(z, "forward")
+    def _forward(self, z):
         return np.maximum(z, 0, dtype=z.dtype)
 
-    def derivative(self, z):
-        """Return ``1`` where ``z > 0``, else ``0``."""
-        z = self._input(z, "derivative")
+    def _derivative(self, z):
         return (z > 0).astype(z.dtype)
 
-    def backward(self, z, grad_a):
-        """Return ``grad_a`` where ``z > 0``, else 0 (same as ``grad_a * derivative(z)``)."""
-        where = f"{self!r}.backward"
-        z = as_float_array(z, where, "z")
-        grad_a = as_float_array(grad_a, where, "grad_a")
-        check_same_shape(z, grad_a, where, "z", "grad_a")
-        return np.where(z > 0, grad_a, 0).astype(grad_a.dtype, copy=False)
+    def _backward(self, z, grad_a):
+        # grad_a * f'(z) with the 0/1 mask used directly (no float copy of it)
+        return grad_a * (z > 0)
 
 
 class LeakyReLU(Elementwise):
@@ -156,14 +147,10 @@ class LeakyReLU(Elementwise):
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha})"
 
-    def forward(self, z):
-        """Return ``z`` where ``z > 0``, else ``alpha * z``."""
-        z = self._input(z, "forward")
+    def _forward(self, z):
         return np.where(z > 0, z, self.alpha * z).astype(z.dtype, copy=False)
 
-    def derivative(self, z):
-        """Return ``1`` where ``z > 0``, else ``alpha``."""
-        z = self._input(z, "derivative")
+    def _derivative(self, z):
         return np.where(z > 0, 1, self.alpha).astype(z.dtype)
 
 
@@ -189,7 +176,9 @@ class Softmax:
 
     def forward(self, z):
         """Return the softmax of ``z`` along its last axis (rows sum to 1)."""
-        z = self._input(z, "forward")
+        return self._forward(self._input(z, "forward"))
+
+    def _forward(self, z):
         e = np.exp(z - z.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
 
@@ -211,7 +200,10 @@ class Softmax:
         z = self._input(z, "backward")
         grad_a = as_float_array(grad_a, "Softmax.backward", "grad_a")
         check_same_shape(z, grad_a, "Softmax.backward", "z", "grad_a")
-        a = self.forward(z)
+        return self._backward(z, grad_a)
+
+    def _backward(self, z, grad_a):
+        a = self._forward(z)
         return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
 
 

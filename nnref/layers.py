@@ -67,6 +67,7 @@ class Linear(Module):
         check_positive_int(n_in, "Linear", "n_in")
         check_positive_int(n_out, "Linear", "n_out")
         self.n_in, self.n_out = int(n_in), int(n_out)
+        self._name = f"Linear({self.n_in}, {self.n_out})"  # for __repr__ and error messages
         self.dtype = np.dtype(dtype)
         if not np.issubdtype(self.dtype, np.floating):
             raise ValueError(f"Linear expected a floating dtype, got {self.dtype}")
@@ -76,7 +77,7 @@ class Linear(Module):
         self._X = None
 
     def __repr__(self):
-        return f"Linear({self.n_in}, {self.n_out})"
+        return self._name
 
     def forward(self, X):
         """Return ``X @ W + b`` (shape ``(N, n_out)``)."""
@@ -115,14 +116,22 @@ class Activation(Module):
 
     def forward(self, X):
         """Return ``f(X)`` (same shape as ``X``)."""
-        self._Z = as_float_array(X, f"{self!r}.forward", "X")
-        return self.activation.forward(self._Z)
+        X = as_float_array(X, f"{self!r}.forward", "X")
+        if X.ndim == 0:
+            raise ValueError(f"{self!r}.forward expected X with a batch axis, got a scalar")
+        self._Z = X
+        return self.activation._forward(X)  # X is checked: use the unchecked math
 
     def backward(self, dY, input_grad=True):
         """Return ``dL/dX`` given ``dY = dL/dA`` (``None`` if not ``input_grad``)."""
         if self._Z is None:
             raise self._no_forward_yet()
-        return self.activation.backward(self._Z, dY) if input_grad else None
+        if not input_grad:
+            return None
+        where = f"{self!r}.backward"
+        dY = as_float_array(dY, where, "dY", dtype=self._Z.dtype)
+        check_shape(dY, self._Z.shape, where, "dY")
+        return self.activation._backward(self._Z, dY)
 
 
 class Sequential(Module):

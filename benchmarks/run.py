@@ -1,0 +1,192 @@
+"""Performance benchmarks of nnref (``make bench``); prints tables and writes RESULTS.md.
+
+Headline (issue 9): one epoch of an MLP 784-256-256-10 on 20 000 synthetic examples,
+batch 128, float32, trained with ``training.fit`` -- as a ratio against the same math
+written as a plain NumPy loop (``mlp_epoch.handwritten_epoch``) in the same process, and
+against scikit-learn's ``MLPClassifier(solver="sgd")``; PyTorch too if it is installed.
+Then how the time grows with batch size, width and depth, and which share of it the
+matrix products (GEMM) take: that share is the limit no Python-level change can beat.
+
+Timing: each repeat runs every contender once, back to back, in a rotating order; a
+repeat's ratio compares runs made seconds apart, so the median of those ratios is robust
+to the load of a shared machine. Minimum times are reported too. Timings are printed,
+never asserted (tests check that the paths compute the same numbers, not how fast).
+
+    python benchmarks/run.py                 # the full run, about a minute on an idle machine
+    python benchmarks/run.py --quick         # smaller, to check that it works
+    python benchmarks/run.py --threads 1     # limit the BLAS threads
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mlp_epoch as B  # noqa: E402  (after the path set-up above)
+
+HEADLINE_SIZES = [784, 256, 256, 10]
+
+
+def time_repeats(contenders, repeats):
+    """Run every contender ``repeats`` times in a rotating order; return name -> list of seconds."""
+    names = list(contenders)
+    times = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            start = time.perf_counter()
+            contenders[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def paired_ratio(times, a, b):
+    """Median over repeats of time[a] / time[b]."""
+    return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
+
+def headline(n, repeats):
+    """Time the four (or five) ways of training one epoch; return the timings and facts."""
+    X, y = B.make_data(n, HEADLINE_SIZES[0], HEADLINE_SIZES[-1], np.float32)
+    nn_model = B.new_mlp(HEADLINE_SIZES, np.float32)
+    hand_model = B.new_mlp(HEADLINE_SIZES, np.float32)
+    classes = np.arange(HEADLINE_SIZES[-1])
+    contenders = {
+        "nnref": lambda: B.nnref_epoch(nn_model, X, y, 128),
+        "hand-written NumPy": lambda: B.handwritten_epoch(hand_model, X, y, 128),
+        "GEMM only": lambda: B.gemm_only_epoch(nn_model, X, 128),
+        "scikit-learn": lambda: B.sklearn_epoch(B.sklearn_classifier(HEADLINE_SIZES, 128), X, y, classes),
+    }
+    if B.torch_available():
+        contenders["PyTorch"] = lambda: B.torch_epoch(HEADLINE_SIZES, X, y, 128)
+    contenders["nnref"]()  # warm up (first-touch memory, imports)
+    contenders["hand-written NumPy"]()
+    times = time_repeats(contenders, repeats)
+    dtypes = sorted({str(p.dtype) for p in nn_model.params.values()})
+    return times, dtypes, B.epoch_flops(HEADLINE_SIZES, n)
+
+
+def scaling(n, repeats):
+    """Rows (what varies, value, nnref s, ratio to hand-written, GEMM share, GFLOP/s)."""
+    configs = ([("batch size", bs, HEADLINE_SIZES, bs) for bs in (32, 64, 128, 256, 512)]
+               + [("width", w, [784, w, w, 10], 128) for w in (64, 128, 256, 512, 1024)]
+               + [("depth", d, [784] + [256] * d + [10], 128) for d in (1, 2, 3, 4)])
+    X, y = B.make_data(n, 784, 10, np.float32)
+    rows = []
+    for what, value, sizes, batch in configs:
+        model, hand_model = B.new_mlp(sizes, np.float32), B.new_mlp(sizes, np.float32)
+        times = time_repeats({
+            "nnref": lambda: B.nnref_epoch(model, X, y, batch),
+            "hand": lambda: B.handwritten_epoch(hand_model, X, y, batch),
+            "gemm": lambda: B.gemm_only_epoch(model, X, batch),
+        }, repeats)
+        best = {k: min(v) for k, v in times.items()}
+        rows.append((what, value, "-".join(map(str, sizes)), batch, best["nnref"],
+                     paired_ratio(times, "nnref", "hand"), best["gemm"] / best["nnref"],
+                     B.epoch_flops(sizes, n) / best["nnref"] / 1e9))
+        print(f"  {what:10s} {value:5d}: nnref {best['nnref']:.3f} s, ratio "
+              f"{rows[-1][5]:.3f}, GEMM share {rows[-1][6]:.0%}", flush=True)
+    return rows
+
+
+def machine():
+    """A few lines describing where the numbers were measured."""
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, {i.get('num_threads')} threads)"
+            for i in threadpool_info() if i.get("user_api") == "blas"]
+    import sklearn
+
+    return [
+        f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+        f"CPU: {cpu}; {os.cpu_count()} logical cores; load average before the run: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
+        f"Python {platform.python_version()}, NumPy {np.__version__}, scikit-learn {sklearn.__version__}, "
+        f"PyTorch {'installed' if B.torch_available() else 'not installed'}",
+        f"BLAS: {'; '.join(blas) or 'unknown'}",
+    ]
+
+
+def report(n, repeats, scale_n, threads):
+    lines_machine = machine()
+    print("\n".join(lines_machine), flush=True)
+    print(f"\nHeadline: MLP {'-'.join(map(str, HEADLINE_SIZES))}, float32, {n} examples, batch 128, "
+          f"{repeats} repeats", flush=True)
+    times, dtypes, flops = headline(n, repeats)
+    best = {k: min(v) for k, v in times.items()}
+    md = ["# nnref benchmark results", "",
+          "Written by `make bench` (`benchmarks/run.py`); rerun it to update. Ratios are medians of",
+          "back-to-back pairs (robust to other load on the machine); times are the fastest repeat.", "",
+          "## Machine", ""] + [f"- {line}" for line in lines_machine] + [
+          f"- BLAS threads used: {threads or 'default'}", "",
+          f"## One epoch: MLP {'-'.join(map(str, HEADLINE_SIZES))}, float32, {n} examples, batch 128", "",
+          "| contender | fastest epoch (s) | median (s) | ratio nnref / this (median of pairs) |",
+          "|---|---|---|---|"]
+    for name, ts in times.items():
+        ratio = "—" if name == "nnref" else f"{paired_ratio(times, 'nnref', name):.3f}"
+        md.append(f"| {name} | {best[name]:.3f} | {statistics.median(ts):.3f} | {ratio} |")
+    hand_ratio = paired_ratio(times, "nnref", "hand-written NumPy")
+    sk_ratio = paired_ratio(times, "nnref", "scikit-learn")
+    summary = [
+        f"nnref / hand-written NumPy = {hand_ratio:.3f} (goal <= 1.15; fastest-run ratio "
+        f"{best['nnref'] / best['hand-written NumPy']:.3f})",
+        f"nnref / scikit-learn MLPClassifier(solver='sgd') = {sk_ratio:.3f} (goal < 1: "
+        f"nnref is {1 / sk_ratio:.2f}x as fast)",
+        f"GEMM share of the nnref epoch: {best['GEMM only'] / best['nnref']:.0%}; matrix products run at "
+        f"{flops / best['GEMM only'] / 1e9:.0f} GFLOP/s, the whole nnref epoch at {flops / best['nnref'] / 1e9:.0f} GFLOP/s",
+        f"parameter dtypes after training: {', '.join(dtypes)}",
+    ]
+    if "PyTorch" in times:
+        summary.insert(2, f"nnref / PyTorch = {paired_ratio(times, 'nnref', 'PyTorch'):.3f}")
+    md += [""] + [f"- {s}" for s in summary]
+    for name, ts in times.items():
+        print(f"  {name:20s} fastest {best[name]:.3f} s, median {statistics.median(ts):.3f} s")
+    print("\n".join(f"  {line}" for line in summary), flush=True)
+
+    print(f"\nScaling ({scale_n} examples per epoch, {max(2, repeats // 2 + 1)} repeats):", flush=True)
+    rows = scaling(scale_n, max(2, repeats // 2 + 1))
+    md += ["", f"## Scaling ({scale_n} examples per epoch, float32)", "",
+           "Baseline 784-256-256-10, batch 128; one thing varied per block. GEMM share = time of the",
+           "matrix products alone / time of the nnref epoch.", "",
+           "| varied | value | sizes | batch | nnref epoch (s) | µs per example | nnref / hand-written | GEMM share | GFLOP/s |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for what, value, sizes, batch, seconds, ratio, share, gflops in rows:
+        md.append(f"| {what} | {value} | {sizes} | {batch} | {seconds:.3f} | {seconds / scale_n * 1e6:.1f} | "
+                  f"{ratio:.3f} | {share:.0%} | {gflops:.0f} |")
+    return md
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=20_000, help="examples in the headline epoch")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of the headline comparison")
+    parser.add_argument("--scale-examples", type=int, default=5_000, help="examples per epoch in the scaling table")
+    parser.add_argument("--threads", type=int, default=None, help="limit BLAS threads (default: BLAS's own)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, to check that everything runs")
+    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md",
+                        help="markdown file to write ('-' to skip)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.examples, args.repeats, args.scale_examples = 1_024, 2, 512
+    with threadpool_limits(limits=args.threads, user_api="blas"):
+        md = report(args.examples, args.repeats, args.scale_examples, args.threads)
+    if str(args.output) != "-":
+        args.output.write_text("\n".join(md) + "\n")
+        print(f"\nwritten to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
