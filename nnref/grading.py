@@ -30,8 +30,8 @@ The API (keep these names stable: every notebook uses them)
     Compares ``actual`` with the central-difference gradient of the scalar function ``f()``
     with respect to the float64 array ``x`` (``nnref.gradcheck.numerical_gradient``), with
     the same diagnoses as ``check_array``.
-``check_derivative(derivative, function, z, name=None, *, expected=None)``
-    For elementwise functions: calls the student's ``derivative(z)`` via ``call_student``,
+``check_derivative(derivative, function, z, name=None, *, expected=None, mistakes=None, kwargs=None)``
+    For elementwise functions: calls the student's ``derivative(z, **kwargs)`` via ``call_student``,
     compares it with ``expected`` (the reference's values) if given, then with the central
     differences of ``function`` at ``z``. Pick ``z`` away from kinks (e.g. ``0`` for
     ReLU), where no derivative exists.
@@ -448,17 +448,17 @@ def check_gradient(actual, f, x, name="your gradient", *, batch_size=None, per_e
                              f"it {problem}") from None
 
 
-def check_derivative(derivative, function, z, name=None, *, expected=None, mistakes=None):
+def check_derivative(derivative, function, z, name=None, *, expected=None, mistakes=None, kwargs=None):
     """Check the student's elementwise ``derivative(z)`` against ``expected`` and central differences.
 
     For an elementwise ``f``, ``d/dz_i sum_j f(z_j) = f'(z_i)``, so the numerical gradient of
-    ``sum(function(z))`` is the derivative at every entry. ``derivative`` is called through
-    ``call_student``; ``function`` (e.g. a reference forward) is called outside it.
+    ``sum(function(z))`` is the derivative at every entry. ``derivative(z, **kwargs)`` is
+    called through ``call_student``; ``function`` (e.g. a reference forward) is called outside it.
     """
     __tracebackhide__ = True  # IPython and pytest show the student's line, not this one
     z = np.array(z, dtype=np.float64)
     name = name or f"{getattr(derivative, '__name__', 'derivative')}(z)"
-    actual = call_student(derivative, z.copy())
+    actual = call_student(derivative, z.copy(), **(kwargs or {}))
     if expected is not None:
         check_array(actual, expected, name=name, mistakes=mistakes)
     check_gradient(actual, lambda: float(np.sum(function(z))), z, name=name, mistakes=mistakes)

@@ -330,3 +330,14 @@ def test_check_derivative_compares_with_expected_first():
 
     with pytest.raises(AssertionError, match=r"^half_of_it\(z\) is exactly half"):
         grading.check_derivative(half_of_it, np.tanh, z, expected=activations.Tanh().derivative(z))
+
+
+def test_check_derivative_passes_keyword_arguments():
+    z = np.array([-1.0, 0.5, 2.0])
+
+    def leaky(z, alpha=0.01):
+        return np.where(z > 0, 1.0, alpha)
+
+    grading.check_derivative(leaky, activations.LeakyReLU(0.3).forward, z, kwargs={"alpha": 0.3})
+    with pytest.raises(AssertionError, match="wrong entr"):
+        grading.check_derivative(leaky, activations.LeakyReLU(0.3).forward, z)
