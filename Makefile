@@ -43,8 +43,10 @@ $(VENDOR_STAMP): Makefile
 	touch $@
 
 # Strict build: any warning (including an unresolved reference) fails it. Executed pages are
-# cached in _build/.jupyter_cache, so a rebuild without changes takes seconds.
+# cached in _build/.jupyter_cache, so a rebuild without changes takes seconds. The HTML is
+# written afresh each time, so that a page removed from _toc.yml does not linger in it.
 book: setup vendor
+	rm -rf _build/html
 	$(BIN)/jupyter-book build --warningiserror --nitpick .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 

@@ -224,3 +224,24 @@ def test_chapter_1_figures_and_interactive_fallback_show_offline(book, tmp_path)
     shot = ROOT / "_build" / "screenshot-ch01.png"
     chromium_dom(page, screenshot=shot)
     assert shot.stat().st_size > 50_000
+
+
+def pages_with_widgets():
+    if not HTML.is_dir():
+        return []
+    return [p for p in html_pages() if "application/vnd.jupyter.widget-view+json" in p.read_text()]
+
+
+@needs_chromium
+def test_widget_outputs_render_offline(book):
+    """Pages that show ipywidgets output render it with the vendored widget manager."""
+    pages = pages_with_widgets()
+    if not pages:
+        pytest.skip("no page shows widget output")
+    for page in pages:
+        raw = BeautifulSoup(page.read_text(), "html.parser")
+        views = raw.find_all("script", type="application/vnd.jupyter.widget-view+json")
+        soup = BeautifulSoup(chromium_dom(page), "html.parser")
+        rendered = soup.select(".jupyter-widgets")
+        assert len(rendered) >= len(views), \
+            f"{page.relative_to(HTML)}: {len(views)} widget views but {len(rendered)} rendered widgets"
