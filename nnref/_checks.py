@@ -15,14 +15,16 @@ def as_float_array(x, where, name, dtype=None):
 
     Integer and boolean input is converted to float64; floating input keeps its dtype
     unless ``dtype`` is given (then it is converted to ``dtype``; no copy if it already
-    has it). ``where`` and ``name`` only serve the error messages.
+    has it). ``where`` and ``name`` only serve the error messages. (Called on every
+    layer's input, so it sticks to cheap tests: ``dtype.kind`` rather than ``issubdtype``.)
     """
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":  # bool, int, unsigned, float
+        raise TypeError(f"{where} expected {name} to be a numeric array, got dtype {x.dtype}")
     if dtype is not None:
-        x = x.astype(dtype, copy=False)
-    elif not np.issubdtype(x.dtype, np.floating):
-        if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-            raise TypeError(f"{where} expected {name} to be a numeric array, got dtype {x.dtype}")
+        if x.dtype != dtype:
+            x = x.astype(dtype)
+    elif x.dtype.kind != "f":
         x = x.astype(np.float64)
     check_no_nan(x, where, name)
     return x
@@ -53,19 +55,18 @@ def check_shape(x, expected, where, name):
     A name matches any size, but the same name must get the same size everywhere in
     ``expected``. Raises ``ValueError("<where> expected <name> of shape (N, 3), got (5, 4)")``.
     """
-    sizes = {}
-    ok = x.ndim == len(expected)
-    if ok:
+    if x.ndim == len(expected):
+        sizes = {}
         for want, got in zip(expected, x.shape):
             if isinstance(want, str):
-                ok = sizes.setdefault(want, got) == got
-            else:
-                ok = want == got
-            if not ok:
+                if sizes.setdefault(want, got) != got:
+                    break
+            elif want != got:
                 break
-    if not ok:
-        raise ValueError(f"{where} expected {name} of shape {format_shape(expected)}, "
-                         f"got {format_shape(x.shape)}")
+        else:
+            return
+    raise ValueError(f"{where} expected {name} of shape {format_shape(expected)}, "
+                     f"got {format_shape(x.shape)}")
 
 
 def check_same_shape(a, b, where, name_a, name_b):

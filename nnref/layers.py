@@ -81,16 +81,19 @@ class Linear(Module):
 
     def forward(self, X):
         """Return ``X @ W + b`` (shape ``(N, n_out)``)."""
-        X = as_float_array(X, f"{self!r}.forward", "X", dtype=self.dtype)
-        check_shape(X, ("N", self.n_in), f"{self!r}.forward", "X")
+        where = f"{self._name}.forward"
+        X = as_float_array(X, where, "X", dtype=self.dtype)
+        check_shape(X, ("N", self.n_in), where, "X")
         self._X = X
-        return X @ self.params["W"] + self.params["b"]
+        Z = X @ self.params["W"]
+        Z += self.params["b"]  # in place: saves a temporary the size of Z
+        return Z
 
     def backward(self, dY, input_grad=True):
         """Set ``grads["W"] = X^T dY`` and ``grads["b"] = sum_n dY[n]``; return ``dY W^T``."""
         if self._X is None:
             raise self._no_forward_yet()
-        where = f"{self!r}.backward"
+        where = f"{self._name}.backward"
         dY = as_float_array(dY, where, "dY", dtype=self.dtype)
         check_shape(dY, (len(self._X), self.n_out), where, "dY")
         self.grads["W"] = self._X.T @ dY
@@ -109,14 +112,15 @@ class Activation(Module):
     def __init__(self, activation):
         super().__init__()
         self.activation = activations.get(activation)
+        self._name = f"Activation({self.activation!r})"  # for __repr__ and error messages
         self._Z = None
 
     def __repr__(self):
-        return f"Activation({self.activation!r})"
+        return self._name
 
     def forward(self, X):
         """Return ``f(X)`` (same shape as ``X``)."""
-        X = as_float_array(X, f"{self!r}.forward", "X")
+        X = as_float_array(X, f"{self._name}.forward", "X")
         if X.ndim == 0:
             raise ValueError(f"{self!r}.forward expected X with a batch axis, got a scalar")
         self._Z = X
@@ -128,7 +132,7 @@ class Activation(Module):
             raise self._no_forward_yet()
         if not input_grad:
             return None
-        where = f"{self!r}.backward"
+        where = f"{self._name}.backward"
         dY = as_float_array(dY, where, "dY", dtype=self._Z.dtype)
         check_shape(dY, self._Z.shape, where, "dY")
         return self.activation._backward(self._Z, dY)

@@ -25,6 +25,13 @@ class Loss:
     def __call__(self, y_hat, y):
         return self.forward(y_hat, y)
 
+    def forward_backward(self, y_hat, y):
+        """Return ``(forward(y_hat, y), backward(y_hat, y))``: the loss and its gradient.
+
+        What a training step needs; losses that share work between the two override it.
+        """
+        return self.forward(y_hat, y), self.backward(y_hat, y)
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
@@ -130,7 +137,7 @@ def _class_targets(z, y, where):
     check_shape(z, ("N", "K"), where, "y_hat")
     y = np.asarray(y)
     if y.ndim == 1:
-        if not np.issubdtype(y.dtype, np.integer):
+        if y.dtype.kind not in "iu":  # signed or unsigned integers
             raise ValueError(f"{where} expected integer class labels of shape (N,) or one-hot "
                              f"targets of shape (N, K); got shape {y.shape} with dtype {y.dtype} "
                              "(convert labels with y.astype(int))")
@@ -181,41 +188,53 @@ class SoftmaxCrossEntropy(Loss):
 
     ``L = (1/N) sum_n [logsumexp(z[n]) - z[n, y_n]]`` and ``dL/dz = (softmax(z) - onehot(y)) / N``.
 
-    The log-sum-exp is computed after subtracting the row maximum, so any finite ``z``
-    works. Integer labels are used directly by indexing (no one-hot matrix is built);
-    one-hot targets of shape ``(N, K)`` are accepted too.
+    Stable for any finite ``z``: with ``s = z - max(z)`` per row every ``exp(s)`` is in
+    (0, 1], and ``-log softmax(z)[n, k] = log(sum_j exp(s[n, j])) - s[n, k]``. Integer
+    labels are used directly by indexing (no one-hot matrix is built); one-hot targets of
+    shape ``(N, K)`` are accepted too. :meth:`forward_backward` shares the exponentials.
     """
 
+    def _exponentials(self, y_hat, y, method):
+        """Validate; return ``s = z - max(z)``, ``exp(s)``, its row sums ``(N, 1)`` and the targets."""
+        where = f"{self!r}.{method}"
+        z = as_float_array(y_hat, where, "y_hat")
+        y = _class_targets(z, y, where)
+        s = z - z.max(axis=1, keepdims=True)
+        e = np.exp(s)
+        return s, e, e.sum(axis=1, keepdims=True), y
+
     @staticmethod
-    def _shifted(z):
-        """Return ``z - max(z)`` per row and ``log(sum(exp(...)))`` of it (keepdims)."""
-        shifted = z - z.max(axis=1, keepdims=True)
-        return shifted, np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    def _mean_nll(s, total, y):
+        """``(1/N) sum_n -log softmax(z)[n, y_n]``, or ``-(1/N) sum y log softmax(z)`` for one-hot ``y``."""
+        if y.ndim == 1:
+            return float(np.sum(np.log(total[:, 0]) - s[np.arange(len(s)), y]) / len(s))
+        return float(np.sum(y * (np.log(total) - s)) / len(s))
+
+    @staticmethod
+    def _gradient(e, total, y):
+        """``(softmax(z) - onehot(y)) / N`` with ``softmax(z) = e / total``."""
+        n = len(e)
+        grad = e / (total * n)
+        if y.ndim == 1:
+            grad[np.arange(n), y] -= 1 / n
+        else:
+            grad -= y / n
+        return grad
 
     def forward(self, y_hat, y):
         """Return the mean cross-entropy of ``softmax(y_hat)`` against ``y``."""
-        where = f"{self!r}.forward"
-        z = as_float_array(y_hat, where, "y_hat")
-        y = _class_targets(z, y, where)
-        shifted, lse = self._shifted(z)
-        log_p = shifted - lse
-        if y.ndim == 1:
-            return float(-np.sum(log_p[np.arange(len(z)), y]) / len(z))
-        return float(-np.sum(y * log_p) / len(z))
+        s, _, total, y = self._exponentials(y_hat, y, "forward")
+        return self._mean_nll(s, total, y)
 
     def backward(self, y_hat, y):
         """Return ``(softmax(y_hat) - onehot(y)) / N``."""
-        where = f"{self!r}.backward"
-        z = as_float_array(y_hat, where, "y_hat")
-        y = _class_targets(z, y, where)
-        shifted, lse = self._shifted(z)
-        grad = np.exp(shifted - lse)
-        if y.ndim == 1:
-            grad[np.arange(len(z)), y] -= 1
-        else:
-            grad -= y
-        grad /= len(z)
-        return grad
+        _, e, total, y = self._exponentials(y_hat, y, "backward")
+        return self._gradient(e, total, y)
+
+    def forward_backward(self, y_hat, y):
+        """Return ``(forward(y_hat, y), backward(y_hat, y))``, computing the exponentials once."""
+        s, e, total, y = self._exponentials(y_hat, y, "forward_backward")
+        return self._mean_nll(s, total, y), self._gradient(e, total, y)
 
 
 _BY_NAME = {

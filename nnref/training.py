@@ -118,10 +118,11 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
                 batch = order[start:start + batch_size]
                 X_b, y_b = X[batch], y[batch]
                 y_hat = model.forward(X_b)
-                loss_sum += loss.forward(y_hat, y_b) * len(batch)
+                batch_loss, grad = loss.forward_backward(y_hat, y_b)  # = forward, backward
+                loss_sum += batch_loss * len(batch)
                 if classify:
                     correct += correct_count(y_hat, y_b, loss)
-                model.backward(loss.backward(y_hat, y_b), input_grad=False)
+                model.backward(grad, input_grad=False)  # nobody needs dL/dX of the data
                 optimizer.step(model)
                 bar.update()
             if eval_train:
