@@ -35,9 +35,9 @@ def check_no_nan(x, where, name):
 
     ``x.min()`` is NaN exactly when ``x`` contains a NaN (NaN wins every comparison in
     NumPy's ``min``), and it is several times faster than ``isnan(x).any()``, which
-    matters because every layer checks its input.
+    matters because every layer checks its input. ``m != m`` holds only for NaN.
     """
-    if x.size and np.isnan(x.min()):
+    if x.size and (m := x.min()) != m:
         count = int(np.isnan(x).sum())
         raise ValueError(f"{where} got NaN in {name} ({count} of {x.size} entries); "
                          "NaN would silently spread through every later result")
