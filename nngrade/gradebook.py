@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from nngrade.config import scratch_config
+from nngrade.config import scratch_config, venv_on_path
 
 
 def build_template(course_config, source_dir, assignment, course_id, workdir):
@@ -23,6 +23,7 @@ def build_template(course_config, source_dir, assignment, course_id, workdir):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    venv_on_path()
     workdir = Path(workdir)
     shutil.copytree(source_dir, workdir / "source" / assignment)
     config = scratch_config(course_config, workdir, course_id)

@@ -1,0 +1,77 @@
+"""Speed-up of parallel class grading: ``make grade JOBS=n`` against ``JOBS=1``, same run.
+
+Grades a class of honest submissions (the assignment's solution notebook, handed in by
+every student) in a throwaway copy of the course, once per number of jobs, and prints
+the wall-clock time of the whole pipeline, the time per submission and the speed-up.
+Runs on its own::
+
+    .venv/bin/python benchmarks/bench_grading.py [--assignment ch02-activations] [--students 8] [--jobs 2]
+
+The goal on 2 cores is a speed-up of at least 1.6 for 8 students. The time includes the
+serial parts (building the assignment's template, merging, exports), so it is what an
+instructor waits for. The machine's other load shows in the numbers: `uptime` is printed.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from nngrade.config import Settings  # noqa: E402
+from nngrade.pipeline import grade_class  # noqa: E402
+
+
+def make_class(course, assignment, students):
+    """A course with the repository's config and source, and ``students`` honest submissions."""
+    course.mkdir()
+    shutil.copy(REPO / "nbgrader_config.py", course)
+    shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
+    for index in range(students):
+        shutil.copytree(REPO / "solutions" / assignment,
+                        course / "submitted" / f"student{index:02d}" / assignment)
+
+
+def grade_once(course, assignment, jobs):
+    """Grade the whole class from scratch with ``jobs`` workers; return (seconds, outcomes)."""
+    for generated in ("autograded", "feedback", "reports", "gradebook.db"):
+        path = course / generated
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    start = time.perf_counter()
+    run = grade_class(Settings(course_dir=course, assignment=assignment, jobs=jobs, progress=False))
+    return time.perf_counter() - start, run.outcomes
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="ch02-activations")
+    parser.add_argument("--students", type=int, default=8)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    args = parser.parse_args(argv)
+    if not (REPO / "solutions" / args.assignment).is_dir():
+        sys.exit(f"no solutions/{args.assignment} in {REPO}")
+
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        course = Path(tmp) / "course"
+        make_class(course, args.assignment, args.students)
+        print(f"{args.students} honest submissions of {args.assignment}; load: {os.getloadavg()}")
+        times = {}
+        for jobs in (1, args.jobs):
+            seconds, outcomes = grade_once(course, args.assignment, jobs)
+            bad = [o.student for o in outcomes if o.score != o.max_score]
+            if bad:
+                sys.exit(f"honest submissions did not get full marks: {bad}")
+            graded = [o.seconds for o in outcomes]
+            times[jobs] = seconds
+            print(f"JOBS={jobs}: {seconds:6.1f} s for the class, {seconds / args.students:5.2f} s per "
+                  f"submission (one worker's own time: {sum(graded) / len(graded):.2f} s each)")
+        print(f"speed-up JOBS={args.jobs} vs JOBS=1: {times[1] / times[args.jobs]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
