@@ -116,3 +116,15 @@ def test_relu_backward_mask_equals_derivative_product(rng):
     out = relu.backward(z, g)
     assert out.dtype == np.float32
     np.testing.assert_array_equal(out, g * relu.derivative(z))
+
+
+@pytest.mark.parametrize("loss, make_target", [
+    (losses.SoftmaxCrossEntropy(), lambda rng: rng.integers(0, 4, 6)),
+    (losses.SoftmaxCrossEntropy(), lambda rng: np.eye(4)[rng.integers(0, 4, 6)]),
+    (losses.SquaredError(half=True), lambda rng: rng.standard_normal((6, 4))),
+], ids=["softmax-ce-labels", "softmax-ce-one-hot", "squared-error"])
+def test_forward_backward_equals_forward_and_backward(loss, make_target, rng):
+    z, y = rng.standard_normal((6, 4)) * 5, make_target(rng)
+    value, grad = loss.forward_backward(z, y)
+    assert value == pytest.approx(loss.forward(z, y), rel=1e-14)
+    np.testing.assert_allclose(grad, loss.backward(z, y), rtol=1e-14)
