@@ -84,7 +84,7 @@ def scratch_config(course_config, root, course_id, cell_timeout=None, kernel_nam
         "submitted_directory": "submitted", "autograded_directory": "autograded",
         "feedback_directory": "feedback",
         "db_url": f"sqlite:///{Path(root) / 'gradebook.db'}",
-    }}))
+    }, "Exchange": {"root": str(Path(root) / "exchange")}}))  # unused; avoids a warning
     if cell_timeout is not None:
         c.Execute.timeout = cell_timeout
     if kernel_name:
