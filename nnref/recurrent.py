@@ -75,6 +75,8 @@ class RNN(Module):
     ``grads`` (keys ``"Wx"``, ``"Wh"``, ``"b"``), stores ``dL/dh_0`` in ``dh0`` and returns
     ``dL/dX``. A loss on the last state only passes ``dH`` that is zero except at ``t = T - 1``.
     ``Wx`` and ``Wh`` are drawn with ``init`` (Xavier normal by default, suited to tanh).
+    Their names do not end in ``"W"``, so :class:`nnref.optimizers.SGD`'s ``weight_decay``
+    (which decays only such names) leaves them alone.
     """
 
     def __init__(self, n_in, n_h, init="xavier_normal", rng=None, dtype=np.float64):
