@@ -26,6 +26,7 @@ def build_template(course_config, source_dir, assignment, course_id, workdir):
     venv_on_path()
     workdir = Path(workdir)
     shutil.copytree(source_dir, workdir / "source" / assignment)
+    (workdir / "exchange").mkdir()  # nbgrader's API wants one, even unused
     config = scratch_config(course_config, workdir, course_id)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     outcome = api.generate_assignment(assignment, force=True, create=True)

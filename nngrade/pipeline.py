@@ -80,6 +80,7 @@ def _prepare_scratch(run_root, student, submission, source_dir, template_db, pol
                     ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
     (scratch / "source").chmod(0o700)
     copy_template(template_db, scratch)
+    (scratch / "exchange").mkdir()  # nbgrader's API wants one, even unused
     sandbox.write_kernelspec(scratch / "jupyter", policy)
     job = dict(job_common, student=student, scratch=str(scratch))
     (scratch / "job.json").write_text(json.dumps(job))

@@ -12,12 +12,16 @@ by :func:`write_kernelspec`):
    every path in ``policy["hide"]`` (the course's ``solutions/``, ``submitted/``,
    ``autograded/``, ``feedback/``, the gradebook file, the other scratch directories...)
    is covered by an empty, inaccessible tmpfs (directories) or by ``/dev/null`` (files),
-   and ``/tmp`` is a fresh private tmpfs that holds the kernel's home.
+   and ``/tmp`` is a fresh private tmpfs that holds the kernel's home. The Python
+   installation stays reachable even when it lives in a folder the kernel's user cannot
+   enter (``policy["reveal"]``, e.g. a pyenv under ``/root``, whose rest is then hidden).
 2. **Drop privileges** (only when started as root): switch to ``policy["user"]``
    (default ``nobody``), clear supplementary groups, set ``no_new_privs`` so no setuid
    program can win root back, and ask for SIGKILL when the grading worker dies.
 3. **Limit resources**: address space (``RLIMIT_AS``, so a huge allocation raises
    ``MemoryError``), CPU seconds, size of written files, number of processes, no core dumps.
+4. **Clean the environment**: only the variables a kernel needs (:data:`KEEP_ENV`) pass, so
+   secrets in the instructor's environment (a database password...) do not.
 
 What stays reachable: everything world-readable outside the hidden paths (the Python
 environment and ``nnref`` must be, to run at all), and the network (the kernel talks to
@@ -35,6 +39,8 @@ import signal
 import sys
 
 KERNEL_NAME = "nngrade-sandbox"
+KEEP_ENV = {"PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV", "PYTHONPATH",
+            "JPY_PARENT_PID", "NBGRADER_EXECUTION", "OPENBLAS_CORETYPE"}
 
 # Linux constants (sched.h, sys/mount.h, sys/prctl.h).
 CLONE_NEWNS = 0x00020000
@@ -141,11 +147,13 @@ def launch(policy, kernel_args):
     with open(os.open(new_connection, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
         f.write(connection_text)
     kernel_args[kernel_args.index("-f") + 1] = new_connection
-    os.environ.update(HOME=home, TMPDIR=home, IPYTHONDIR=os.path.join(home, ".ipython"),
-                      MPLCONFIGDIR=os.path.join(home, ".matplotlib"), MPLBACKEND="Agg",
-                      OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                      PYTHONDONTWRITEBYTECODE="1")
-    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *kernel_args])
+    env = {key: value for key, value in os.environ.items() if key in KEEP_ENV}
+    env.update(HOME=home, TMPDIR=home, IPYTHONDIR=os.path.join(home, ".ipython"),
+               MPLCONFIGDIR=os.path.join(home, ".matplotlib"), MPLBACKEND="Agg",
+               # one BLAS thread: the pipeline already runs one kernel per core
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONDONTWRITEBYTECODE="1")
+    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *kernel_args], env)
 
 
 def probe(user):

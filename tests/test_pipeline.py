@@ -338,3 +338,52 @@ def test_command_line_usage(tmp_path, capsys):
     assert main(["tiny", "--course-dir", str(tmp_path)]) == 2
     assert "not an nbgrader course" in capsys.readouterr().err
 
+
+
+PILOT = "ch02-activations"
+
+
+@pytest.mark.skipif(not (REPO / "solutions" / PILOT).is_dir(), reason=f"no solutions/{PILOT} yet")
+def test_pilot_assignment_end_to_end(tmp_path):
+    """The real pilot: its solution scores every automatic point, the blank exercise none,
+    and the class report quotes the grading helpers' messages for the wrong answers."""
+    import importlib.util
+
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(REPO / "nbgrader_config.py", course)
+    shutil.copytree(REPO / "solutions" / PILOT, course / "solutions" / PILOT)
+    solved = nbformat.read(REPO / "solutions" / PILOT / f"{PILOT}.ipynb", as_version=4)
+    blank = nbformat.read(REPO / "exercises" / PILOT / f"{PILOT}.ipynb", as_version=4)
+    spec = importlib.util.spec_from_file_location("wrong", REPO / "tests" / "wrong_answers" / f"{PILOT}.py")
+    wrong = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wrong)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solved.cells
+               if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+
+    def hand_in(student, nb):
+        folder = course / "submitted" / student / PILOT
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / f"{PILOT}.ipynb")
+
+    hand_in("solved", solved)
+    hand_in("blank", blank)
+    for k in (0, 1):  # the k-th wrong answer of every part, the other parts solved
+        nb = copy.deepcopy(blank)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                options = wrong.WRONG_ANSWERS.get(grade_id, [])
+                cell.source = options[k][1] if k < len(options) else answers[grade_id]
+        hand_in(f"wrong{k}", nb)
+
+    run = grade_class(Settings(course_dir=course, assignment=PILOT, jobs=2, progress=False))
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        auto_max = sum(c.max_score for nb in gb.find_assignment(PILOT).notebooks
+                       for c in nb.grade_cells if c.cell_type == "code")
+    scores = {o.student: o.score for o in run.outcomes}
+    assert scores["solved"] == auto_max and scores["blank"] == 0
+    assert scores["wrong0"] < auto_max and scores["wrong1"] < auto_max
+    assert not any(o.tampered or o.problems for o in run.outcomes), summary_table(run)
+    report = (course / "reports" / PILOT / "report.html").read_text()
+    assert "reference" in report and "step_derivative_tests" in report
