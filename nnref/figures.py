@@ -132,10 +132,11 @@ def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):
     boundary lies at distance ``|b| / ||w||`` from the origin.
     """
     f = activations.get(activation)
-    grid = np.linspace(-lim, lim, 121)
+    grid = np.linspace(-lim, lim, 101)
     x1, x2 = np.meshgrid(grid, grid)
     a = f.forward(w1 * x1 + w2 * x2 + b)
-    mesh = ax.pcolormesh(x1, x2, a, shading="auto", cmap="coolwarm", vmin=0, vmax=1)
+    mesh = ax.imshow(a, origin="lower", extent=(-lim, lim, -lim, lim), cmap="coolwarm",
+                     vmin=0, vmax=1, interpolation="bilinear")
     if not ax.figure.axes[1:]:  # one colour bar per figure, also when the axes are redrawn
         ax.figure.colorbar(mesh, ax=ax, label="neuron output $a$")
     norm2 = w1 * w1 + w2 * w2
