@@ -124,12 +124,14 @@ def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72):
 
 
 def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):
-    """Draw what one neuron ``a = f(w1 x1 + w2 x2 + b)`` computes over the plane.
+    r"""Draw what one neuron :math:`a = f(w_1 x_1 + w_2 x_2 + b)` computes over the plane.
 
-    The colours show ``a`` on ``[-lim, lim]^2``; the black line is the decision boundary
-    ``w1 x1 + w2 x2 + b = 0`` (where a sigmoid neuron outputs 0.5) and the arrow is the
-    weight vector ``w``, which is normal to that line and points to where ``z > 0``. The
-    boundary lies at distance ``|b| / ||w||`` from the origin.
+    The colours show :math:`a` on :math:`[-\ell, \ell]^2` (:math:`\ell` = ``lim``); the black
+    line is the decision boundary :math:`w_1 x_1 + w_2 x_2 + b = 0` (where a sigmoid neuron
+    outputs 0.5) and the arrow is the weight vector :math:`\mathbf{w} = (w_1, w_2)`, normal to
+    that line and pointing to where :math:`z > 0`. The line lies at distance
+    :math:`|b| / \lVert\mathbf{w}\rVert` from the origin; its point closest to the origin is
+    :math:`-b\,\mathbf{w} / \lVert\mathbf{w}\rVert^2`, where the arrow starts.
     """
     f = activations.get(activation)
     grid = np.linspace(-lim, lim, 101)
@@ -153,10 +155,11 @@ def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):
 
 
 def draw_network(ax, sizes, labels=("x", "a", "y")):
-    """Draw a fully connected feed-forward network with ``sizes[l]`` units in layer ``l``.
+    r"""Draw a fully connected feed-forward network with ``sizes[l]`` units in layer ``l``.
 
     Layer 0 is the input; every unit of a layer is connected to every unit of the next one.
-    The title gives the number of weights and biases, ``sum_l (n_{l-1} + 1) n_l``.
+    The title gives the number of weights and biases,
+    :math:`\sum_{\ell=1}^{L} (n_{\ell-1} + 1)\, n_\ell`.
     """
     sizes = [int(n) for n in sizes]
     if len(sizes) < 2 or min(sizes) < 1:

@@ -97,6 +97,8 @@ def test_exercise_pages_are_unexecuted_and_downloadable(book):
         soup = BeautifulSoup(page, "html.parser")
         assert not soup.select(".cell_output"), f"{entry}: the student notebook was executed"
         assert name in page
+        for service in ("mybinder.org", "colab.research.google.com", "thebe-launch"):
+            assert service not in page, f"{entry}: a launch button points to {service}"
 
 
 def solution_texts():
@@ -198,7 +200,7 @@ def visible_text(soup):
 
 
 @needs_chromium
-@pytest.mark.parametrize("entry", ["book/ch01-model", "book/notation", "book/preface"])
+@pytest.mark.parametrize("entry", ["book/ch01-model", "book/notation", "book/preface", "book/appendix-api"])
 def test_math_is_typeset_offline(book, entry):
     soup = BeautifulSoup(chromium_dom(HTML / f"{entry}.html"), "html.parser")
     math = soup.find_all("mjx-container")
