@@ -12,9 +12,9 @@ repeat's ratio compares runs made seconds apart, so the median of those ratios i
 to the load of a shared machine. Minimum times are reported too. Timings are printed,
 never asserted (tests check that the paths compute the same numbers, not how fast).
 
-    python benchmarks/run.py                 # the full run, about a minute on an idle machine
+    python benchmarks/run.py                 # the full run, a few minutes on an idle machine
     python benchmarks/run.py --quick         # smaller, to check that it works
-    python benchmarks/run.py --threads 1     # limit the BLAS threads
+    python benchmarks/run.py --threads 2,1   # headline with 2, then 1 BLAS thread
 """
 
 import argparse
@@ -106,67 +106,77 @@ def machine():
                 break
     except OSError:
         pass
-    blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, {i.get('num_threads')} threads)"
+    blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, {i.get('num_threads')} threads by default)"
             for i in threadpool_info() if i.get("user_api") == "blas"]
     import sklearn
 
-    return [
+    lines = [
         f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
-        f"CPU: {cpu}; {os.cpu_count()} logical cores; load average before the run: "
+        f"CPU: {cpu}; {os.cpu_count()} logical cores; load average at the start: "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
         f"Python {platform.python_version()}, NumPy {np.__version__}, scikit-learn {sklearn.__version__}, "
         f"PyTorch {'installed' if B.torch_available() else 'not installed'}",
         f"BLAS: {'; '.join(blas) or 'unknown'}",
     ]
+    if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
+        lines.append("**the machine was busy with other work**: times are slower and noisier than on an idle "
+                     "machine (multi-threaded BLAS suffers most); ratios of back-to-back runs suffer less")
+    return lines
 
 
-def report(n, repeats, scale_n, threads):
-    lines_machine = machine()
-    print("\n".join(lines_machine), flush=True)
-    print(f"\nHeadline: MLP {'-'.join(map(str, HEADLINE_SIZES))}, float32, {n} examples, batch 128, "
-          f"{repeats} repeats", flush=True)
-    times, dtypes, flops = headline(n, repeats)
+def headline_section(n, repeats, threads):
+    """Run the headline comparison; return its markdown lines (also printed)."""
+    label = "BLAS default threads" if threads is None else f"{threads} BLAS thread{'s' * (threads > 1)}"
+    title = f"One epoch: MLP {'-'.join(map(str, HEADLINE_SIZES))}, float32, {n} examples, batch 128, {label}"
+    print(f"\n{title} ({repeats} repeats)", flush=True)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        times, dtypes, flops = headline(n, repeats)
     best = {k: min(v) for k, v in times.items()}
-    md = ["# nnref benchmark results", "",
-          "Written by `make bench` (`benchmarks/run.py`); rerun it to update. Ratios are medians of",
-          "back-to-back pairs (robust to other load on the machine); times are the fastest repeat.", "",
-          "## Machine", ""] + [f"- {line}" for line in lines_machine] + [
-          f"- BLAS threads used: {threads or 'default'}", "",
-          f"## One epoch: MLP {'-'.join(map(str, HEADLINE_SIZES))}, float32, {n} examples, batch 128", "",
-          "| contender | fastest epoch (s) | median (s) | ratio nnref / this (median of pairs) |",
+    md = [f"## {title}", "",
+          "| contender | fastest epoch (s) | median epoch (s) | nnref / contender (median of pairs) |",
           "|---|---|---|---|"]
     for name, ts in times.items():
         ratio = "—" if name == "nnref" else f"{paired_ratio(times, 'nnref', name):.3f}"
         md.append(f"| {name} | {best[name]:.3f} | {statistics.median(ts):.3f} | {ratio} |")
-    hand_ratio = paired_ratio(times, "nnref", "hand-written NumPy")
     sk_ratio = paired_ratio(times, "nnref", "scikit-learn")
     summary = [
-        f"nnref / hand-written NumPy = {hand_ratio:.3f} (goal <= 1.15; fastest-run ratio "
-        f"{best['nnref'] / best['hand-written NumPy']:.3f})",
-        f"nnref / scikit-learn MLPClassifier(solver='sgd') = {sk_ratio:.3f} (goal < 1: "
-        f"nnref is {1 / sk_ratio:.2f}x as fast)",
-        f"GEMM share of the nnref epoch: {best['GEMM only'] / best['nnref']:.0%}; matrix products run at "
-        f"{flops / best['GEMM only'] / 1e9:.0f} GFLOP/s, the whole nnref epoch at {flops / best['nnref'] / 1e9:.0f} GFLOP/s",
-        f"parameter dtypes after training: {', '.join(dtypes)}",
+        f"**nnref / hand-written NumPy = {paired_ratio(times, 'nnref', 'hand-written NumPy'):.3f}** (goal <= 1.15)",
+        f"**nnref / scikit-learn MLPClassifier(solver='sgd') = {sk_ratio:.3f}** (goal < 1; nnref is "
+        f"{1 / sk_ratio:.2f}x as fast)",
+        f"GEMM share of the nnref epoch: {best['GEMM only'] / best['nnref']:.0%}; the matrix products alone run at "
+        f"{flops / best['GEMM only'] / 1e9:.0f} GFLOP/s, the whole nnref epoch at "
+        f"{flops / best['nnref'] / 1e9:.0f} GFLOP/s",
+        f"dtype of every parameter after training: {', '.join(dtypes)}",
     ]
     if "PyTorch" in times:
         summary.insert(2, f"nnref / PyTorch = {paired_ratio(times, 'nnref', 'PyTorch'):.3f}")
-    md += [""] + [f"- {s}" for s in summary]
     for name, ts in times.items():
-        print(f"  {name:20s} fastest {best[name]:.3f} s, median {statistics.median(ts):.3f} s")
-    print("\n".join(f"  {line}" for line in summary), flush=True)
+        print(f"  {name:20s} fastest {best[name]:7.3f} s   median {statistics.median(ts):7.3f} s")
+    for line in summary:
+        print("  " + line.replace("**", ""), flush=True)
+    return md + [""] + [f"- {line}" for line in summary] + [""]
 
-    print(f"\nScaling ({scale_n} examples per epoch, {max(2, repeats // 2 + 1)} repeats):", flush=True)
-    rows = scaling(scale_n, max(2, repeats // 2 + 1))
-    md += ["", f"## Scaling ({scale_n} examples per epoch, float32)", "",
-           "Baseline 784-256-256-10, batch 128; one thing varied per block. GEMM share = time of the",
-           "matrix products alone / time of the nnref epoch.", "",
-           "| varied | value | sizes | batch | nnref epoch (s) | µs per example | nnref / hand-written | GEMM share | GFLOP/s |",
-           "|---|---|---|---|---|---|---|---|---|"]
+
+def scaling_section(n, repeats, threads):
+    """Run the scaling table; return its markdown lines."""
+    print(f"\nScaling ({n} examples per epoch, {repeats} repeats)", flush=True)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        rows = scaling(n, repeats)
+    md = [f"## Scaling ({n} examples per epoch, float32, "
+          f"{'BLAS default threads' if threads is None else f'{threads} BLAS threads'})", "",
+          "Baseline 784-256-256-10, batch 128; one thing varied per block. GEMM share = time of the",
+          "matrix products alone / time of the nnref epoch; GFLOP/s = matrix-product flops / nnref epoch time.", "",
+          "| varied | value | sizes | batch | nnref epoch (s) | µs per example | nnref / hand-written | GEMM share | GFLOP/s |",
+          "|---|---|---|---|---|---|---|---|---|"]
     for what, value, sizes, batch, seconds, ratio, share, gflops in rows:
-        md.append(f"| {what} | {value} | {sizes} | {batch} | {seconds:.3f} | {seconds / scale_n * 1e6:.1f} | "
+        md.append(f"| {what} | {value} | {sizes} | {batch} | {seconds:.3f} | {seconds / n * 1e6:.1f} | "
                   f"{ratio:.3f} | {share:.0%} | {gflops:.0f} |")
     return md
+
+
+def parse_threads(text):
+    """``"default,1"`` -> ``[None, 1]`` (None: leave BLAS's own thread count)."""
+    return [None if t.strip() == "default" else int(t) for t in text.split(",")]
 
 
 def main(argv=None):
@@ -174,15 +184,25 @@ def main(argv=None):
     parser.add_argument("--examples", type=int, default=20_000, help="examples in the headline epoch")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the headline comparison")
     parser.add_argument("--scale-examples", type=int, default=5_000, help="examples per epoch in the scaling table")
-    parser.add_argument("--threads", type=int, default=None, help="limit BLAS threads (default: BLAS's own)")
+    parser.add_argument("--threads", type=parse_threads, default=[None, 1],
+                        help="BLAS thread counts for the headline, comma-separated; 'default' = BLAS's own "
+                             "(default: default,1); the scaling table uses the first")
     parser.add_argument("--quick", action="store_true", help="small sizes, to check that everything runs")
     parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md",
                         help="markdown file to write ('-' to skip)")
     args = parser.parse_args(argv)
     if args.quick:
         args.examples, args.repeats, args.scale_examples = 1_024, 2, 512
-    with threadpool_limits(limits=args.threads, user_api="blas"):
-        md = report(args.examples, args.repeats, args.scale_examples, args.threads)
+    lines_machine = machine()
+    print("\n".join(lines_machine), flush=True)
+    md = ["# nnref benchmark results", "",
+          "Written by `make bench` (`benchmarks/run.py`); rerun it to update. Each repeat runs every",
+          "contender once, back to back; ratios are medians over repeats of those pairs (robust to",
+          "other load on the machine), times are the fastest and the median repeat.", "",
+          "## Machine", ""] + [f"- {line}" for line in lines_machine] + [""]
+    for threads in args.threads:
+        md += headline_section(args.examples, args.repeats, threads)
+    md += scaling_section(args.scale_examples, args.repeats, args.threads[0])
     if str(args.output) != "-":
         args.output.write_text("\n".join(md) + "\n")
         print(f"\nwritten to {args.output}")
