@@ -182,11 +182,22 @@ def build_submissions(source, release, wrong):
     return students, expect, auto_tests
 
 
-def grade_assignment(assignment, tmp):
+def empty_gradebook(path):
+    """Create an empty gradebook at ``path``. A new gradebook costs nbgrader an `alembic`
+    subprocess; copying this one into each course saves that per assignment."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    subprocess.run([sys.executable, "-c", "import sys; from nbgrader.api import Gradebook; "
+                    "Gradebook(f'sqlite:///{sys.argv[1]}').close()", str(path)],
+                   env=env, check=True, timeout=300)
+    return path
+
+
+def grade_assignment(assignment, tmp, gradebook):
     """Run the whole nbgrader pipeline for one assignment in a temporary course copy."""
     course = tmp / "course"
     (course / "solutions").mkdir(parents=True)
     (course / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text())
+    (course / "gradebook.db").write_bytes(gradebook.read_bytes())
     subprocess.run(["cp", "-r", str(ROOT / "solutions" / assignment), str(course / "solutions")], check=True)
     started = time.perf_counter()
     nbgrader(course, "generate_assignment", assignment)
@@ -208,7 +219,9 @@ def grade_assignment(assignment, tmp):
     started = time.perf_counter()
     nbgrader(course, "autograde", assignment, "--create")
     autograde_seconds = time.perf_counter() - started
+    started = time.perf_counter()
     nbgrader(course, "generate_feedback", assignment)
+    feedback_seconds = time.perf_counter() - started
 
     scores = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
@@ -221,7 +234,7 @@ def grade_assignment(assignment, tmp):
     return SimpleNamespace(
         course=course, notebooks=notebooks, students=list(students), expect=expect,
         auto_tests=auto_tests, scores=scores, generate_seconds=generate_seconds,
-        autograde_seconds=autograde_seconds,
+        autograde_seconds=autograde_seconds, feedback_seconds=feedback_seconds,
         autograded=lambda student, name: nbformat.read(
             course / "autograded" / student / assignment / name, as_version=4),
         feedback=lambda student, name: (course / "feedback" / student / assignment /
@@ -230,11 +243,13 @@ def grade_assignment(assignment, tmp):
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
-    done = {}
+    done, gradebook = {}, []
 
     def run(assignment):
+        if not gradebook:
+            gradebook.append(empty_gradebook(tmp_path_factory.mktemp("template") / "gradebook.db"))
         if assignment not in done:
-            done[assignment] = grade_assignment(assignment, tmp_path_factory.mktemp(assignment))
+            done[assignment] = grade_assignment(assignment, tmp_path_factory.mktemp(assignment), gradebook[0])
         return done[assignment]
 
     return run
@@ -255,7 +270,8 @@ def error_text(nb, test_id):
 def test_solutions_score_full_marks(graded, assignment):
     g = graded(assignment)
     print(f"\n{assignment}: generate {g.generate_seconds:.1f} s, autograde of {len(g.students)} "
-          f"submissions {g.autograde_seconds:.1f} s ({g.autograde_seconds / len(g.students):.1f} s each)")
+          f"submissions {g.autograde_seconds:.1f} s ({g.autograde_seconds / len(g.students):.1f} s each), "
+          f"feedback {g.feedback_seconds:.1f} s")
     for name in g.notebooks:
         lost = {cell: (s.score, s.max) for cell, s in g.scores["solution", name].items()
                 if not s.manual and s.score != s.max}
