@@ -7,9 +7,9 @@ against scikit-learn's ``MLPClassifier(solver="sgd")``; PyTorch too if it is ins
 Then how the time grows with batch size, width and depth, and which share of it the
 matrix products (GEMM) take: that share is the limit no Python-level change can beat.
 
-Timing: each repeat runs every contender once, back to back, in a rotating order; a
-repeat's ratio compares runs made seconds apart, so the median of those ratios is robust
-to the load of a shared machine. Minimum times are reported too. Timings are printed,
+Timing: each repeat runs every contender once, nnref and the hand-written loop back to
+back (alternating which goes first); a repeat's ratio compares runs made seconds apart,
+so the median of those ratios is robust to the load of a shared machine. Minimum times are reported too. Timings are printed,
 never asserted (tests check that the paths compute the same numbers, not how fast).
 
     python benchmarks/run.py                 # the full run, a few minutes on an idle machine
@@ -36,15 +36,17 @@ HEADLINE_SIZES = [784, 256, 256, 10]
 
 
 def time_repeats(contenders, repeats):
-    """Run every contender ``repeats`` times in a rotating order.
+    """Run every contender ``repeats`` times, in the given order and reversed, alternately.
 
-    Returns two dicts name -> list of seconds: wall-clock time and this process's CPU time.
+    Neighbours in ``contenders`` (nnref and the hand-written loop come first) always run
+    back to back, each first in half of the repeats. Returns two dicts name -> list of
+    seconds: wall-clock time and this process's CPU time.
     """
     names = list(contenders)
     wall = {name: [] for name in names}
     cpu = {name: [] for name in names}
     for r in range(repeats):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in (names if r % 2 == 0 else names[::-1]):
             wall0, cpu0 = time.perf_counter(), time.process_time()
             contenders[name]()
             wall[name].append(time.perf_counter() - wall0)
