@@ -16,6 +16,12 @@ def forwarded_linear():
     return lin
 
 
+def forwarded_relu():
+    layer = layers.Activation("relu")
+    layer.forward(np.array([[1.0, -1.0]]))
+    return layer
+
+
 class Mismatched:
     params = {"W": np.zeros(2)}
     grads = {"V": np.zeros(2)}
@@ -85,6 +91,12 @@ CASES = [
     (lambda: losses.SoftmaxCrossEntropy().backward(nan, np.array([0])), ValueError, "got NaN in y_hat"),
     (lambda: forwarded_linear().backward(np.full((5, 4), np.nan)), ValueError,
      "Linear(3, 4).backward got NaN in dY"),
+    (lambda: forwarded_relu().backward(np.array([[np.nan, 0.0]])), ValueError,
+     "Activation(ReLU()).backward got NaN in dY"),
+    (lambda: forwarded_relu().backward(np.zeros((2, 1))), ValueError,
+     "Activation(ReLU()).backward expected dY of shape (1, 2), got (2, 1)"),
+    (lambda: layers.Activation("relu").forward(3.0), ValueError,
+     "Activation(ReLU()).forward expected X with a batch axis, got a scalar"),
     # bad arguments
     (lambda: activations.Sigmoid().forward(np.array(["a", "b"])), TypeError,
      "Sigmoid().forward expected z to be a numeric array, got dtype <U1"),
