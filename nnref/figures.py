@@ -91,6 +91,7 @@ def widget(draw, figsize=(5, 4), **sliders):
         fig, ax = plt.subplots(figsize=figsize)
         draw(ax, **params)
         plt.show()
+        plt.close(fig)  # shown in the output area; do not keep one open figure per slider move
 
     output = ipywidgets.interactive_output(update, controls)
     return ipywidgets.VBox([ipywidgets.HBox(list(controls.values())), output])

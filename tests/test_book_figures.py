@@ -72,6 +72,17 @@ def test_offline_jshtml_refuses_unknown_icons_and_remaining_urls():
         figures.offline_jshtml('<script src="https://cdn.example/x.js"></script>')
 
 
+def test_moving_a_slider_redraws_with_the_new_value():
+    calls = []
+    box = figures.widget(lambda ax, slope, shift: calls.append((slope, shift)),
+                         slope=(-2, 2, 0.5, 1.0), shift=(0, 1, 0.25, 0.0))
+    slope, shift = box.children[0].children
+    slope.value = -0.5
+    shift.value = 0.75
+    assert calls == [(1.0, 0.0), (-0.5, 0.0), (-0.5, 0.75)]
+    assert plt.get_fignums() == [], "the widget leaves figures open"
+
+
 def test_widget_has_one_slider_per_parameter_and_checks_its_specification():
     box = figures.widget(draw_line, slope=(-2, 2, 0.5, 1.0))
     (slider,) = box.children[0].children
