@@ -28,6 +28,7 @@ NPM_PACKAGES  := mathjax@3.2.2 @jupyter-widgets/html-manager@1.0.15 requirejs@2.
 vendor: $(VENDOR_STAMP)
 
 $(VENDOR_STAMP): Makefile
+	@command -v npm >/dev/null || { echo "make vendor needs npm (Debian: apt-get install npm)"; exit 1; }
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/.npm $(VENDOR)/mathjax $(VENDOR)/html-manager
 	cd $(VENDOR)/.npm && npm pack --silent $(NPM_PACKAGES) >/dev/null
 	cd $(VENDOR)/.npm && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar xzf "$$t" -C "$${t%.tgz}"; done
