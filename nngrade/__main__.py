@@ -40,6 +40,10 @@ def main(argv=None):
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"nngrade: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("nngrade: interrupted; grades merged so far are kept, run again to resume",
+              file=sys.stderr)
+        return 130
     print(summary_table(run))
     return 1 if any(o.status == "failed" for o in run.outcomes) else 0
 

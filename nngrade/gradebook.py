@@ -6,12 +6,33 @@ gradebook (the assignment's metadata, no students) and only the pipeline's main 
 copies the results into the real gradebook (any SQLAlchemy URL: SQLite, PostgreSQL...)
 through nbgrader's ``Gradebook`` API: exactly one writer.
 """
+import functools
+import os
 import shutil
 from pathlib import Path
 
+import nbgrader
+import nbgrader.api
 from nbgrader.api import Gradebook, MissingEntry
 
 from nngrade.config import scratch_config, venv_on_path
+
+
+@functools.cache
+def _alembic_head():
+    """The schema revision nbgrader stamps on a new gradebook, computed in-process.
+
+    nbgrader runs the ``alembic`` command for it every time it creates a gradebook: a
+    second process start-up (seconds on a loaded machine) that also fails when the
+    virtual environment's ``bin/`` is not on PATH. Same answer, read from nbgrader's own
+    migration scripts.
+    """
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(os.path.join(os.path.dirname(nbgrader.__file__), "alembic")).get_current_head()
+
+
+nbgrader.api.get_alembic_version = _alembic_head
 
 
 def build_template(course_config, source_dir, assignment, course_id, workdir):

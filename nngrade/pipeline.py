@@ -17,12 +17,14 @@
 """
 import json
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import secrets
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -87,33 +89,62 @@ def _prepare_scratch(run_root, student, submission, source_dir, template_db, pol
     return scratch / "job.json"
 
 
-def _worker_context():
-    """Processes forked from a server that imported nbgrader once (start-up in milliseconds)."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["nngrade.worker"])
-    return context
+class Workers:
+    """Grading processes, one per submission, forked from a server that imported nbgrader
+    once (start-up in milliseconds); remembers the running ones so that an interrupted
+    run (Ctrl-C) stops them all at once."""
 
+    def __init__(self, wall_seconds):
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["nngrade.worker"])
+        multiprocessing.forkserver.ensure_running()  # imports overlap the caller's next steps
+        self.wall_seconds = wall_seconds
+        self.running = set()
+        self.lock = threading.Lock()
+        self.stopping = False
 
-def _run_worker(context, job_path, wall_seconds):
-    """Run one worker process; return its result dict (a failure is a result too)."""
-    scratch = job_path.parent
-    student = json.loads(job_path.read_text())["student"]
-    start = time.perf_counter()
-    process = context.Process(target=worker.run_job, args=(str(job_path),), name=f"grade-{student}")
-    process.start()
-    process.join(wall_seconds)
-    if process.exitcode is None:  # still running: kill it and its kernel (PDEATHSIG)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.join()
-        return {"student": student, "status": "failed", "seconds": time.perf_counter() - start,
-                "problems": [f"stopped: the whole submission took longer than {wall_seconds} s"]}
-    seconds = time.perf_counter() - start
-    result_file = scratch / "result.json"
-    if process.exitcode != 0 or not result_file.exists():
-        tail = (scratch / "worker.log").read_text(errors="replace").strip().splitlines()[-3:]
-        return {"student": student, "status": "failed", "seconds": seconds,
-                "problems": [f"grading worker exited with code {process.exitcode}: " + " | ".join(tail)]}
-    return dict(json.loads(result_file.read_text()), seconds=seconds)
+    def run(self, job_path):
+        """Grade one prepared job; return its result dict (a failure is a result too)."""
+        scratch = job_path.parent
+        student = json.loads(job_path.read_text())["student"]
+        start = time.perf_counter()
+        process = self.context.Process(target=worker.run_job, args=(str(job_path),),
+                                       name=f"grade-{student}")
+        with self.lock:
+            if self.stopping:
+                return {"student": student, "status": "failed", "seconds": 0.0,
+                        "problems": ["the run was interrupted"]}
+            process.start()
+            self.running.add(process)
+        try:
+            process.join(self.wall_seconds)
+            if process.exitcode is None:  # still running: kill it and its kernel (PDEATHSIG)
+                os.killpg(process.pid, signal.SIGKILL)
+                process.join()
+                return {"student": student, "status": "failed", "seconds": time.perf_counter() - start,
+                        "problems": [f"stopped: the whole submission took longer than "
+                                     f"{self.wall_seconds} s"]}
+        finally:
+            with self.lock:
+                self.running.discard(process)
+        seconds = time.perf_counter() - start
+        result_file = scratch / "result.json"
+        if process.exitcode != 0 or not result_file.exists():
+            tail = (scratch / "worker.log").read_text(errors="replace").strip().splitlines()[-3:]
+            return {"student": student, "status": "failed", "seconds": seconds,
+                    "problems": [f"grading worker exited with code {process.exitcode}: "
+                                 + " | ".join(tail)]}
+        return dict(json.loads(result_file.read_text()), seconds=seconds)
+
+    def stop_all(self):
+        """Kill every running worker (each leads its own process group) and start no more."""
+        with self.lock:
+            self.stopping = True
+            for process in self.running:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
 
 def _record(gb, result, assignment, course_paths_, submission_digest):
@@ -202,6 +233,7 @@ def grade_class(settings):
     run_root = Path(tempfile.mkdtemp(prefix=f"nngrade-{assignment}-"))
     run_root.chmod(0o711)
     try:
+        workers = Workers(settings.notebook_timeout)
         template_db = build_template(config, source_dir, assignment, course_id, run_root / "template")
         (run_root / "template").chmod(0o700)  # holds the hidden tests
         with Gradebook(sqlite_url(template_db)) as tgb, Gradebook(db_url, course_id) as gb:
@@ -220,21 +252,25 @@ def grade_class(settings):
         job_common = {"course_dir": str(course), "assignment": assignment, "course_id": course_id,
                       "cell_timeout": settings.cell_timeout,
                       "release_dir": str(template_db.parent / "release" / assignment)}
-        context = _worker_context()
         with ThreadPoolExecutor(settings.jobs) as pool, Gradebook(db_url, course_id) as gb, \
                 tqdm(total=len(submissions), initial=len(outcomes), unit="student",
                      desc=f"grading {assignment}", disable=not settings.progress) as bar:
             futures = {}
-            for student in todo:
-                job = _prepare_scratch(run_root, student, submissions[student], source_dir,
-                                       template_db, policy, job_common)
-                futures[pool.submit(_run_worker, context, job, settings.notebook_timeout)] = job
-            for future in as_completed(futures):
-                result = future.result()
-                result["scratch"] = str(futures[future].parent)
-                student = result["student"]
-                outcomes[student] = _record(gb, result, assignment, paths, digests[student])
-                bar.update()
+            try:
+                for student in todo:
+                    job = _prepare_scratch(run_root, student, submissions[student], source_dir,
+                                           template_db, policy, job_common)
+                    futures[pool.submit(workers.run, job)] = job
+                for future in as_completed(futures):
+                    result = future.result()
+                    result["scratch"] = str(futures[future].parent)
+                    student = result["student"]
+                    outcomes[student] = _record(gb, result, assignment, paths, digests[student])
+                    bar.update()
+            except BaseException:  # Ctrl-C: what was merged stays; the next run resumes
+                workers.stop_all()
+                pool.shutdown(cancel_futures=True)
+                raise
     finally:
         shutil.rmtree(run_root, ignore_errors=True)
 

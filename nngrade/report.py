@@ -20,6 +20,9 @@ import nbformat
 
 TEMPLATES = Path(__file__).parent / "templates"
 TOP_MESSAGES = 3
+TIMEOUT_ERRORS = ("KeyboardInterrupt", "CellTimeoutError")  # how a cell time-out shows
+NOT_GRADED = "(not graded: the kernel died or grading failed, see the summary)"
+NO_ERROR = "(no error, yet points lost: voided for tampering, or partial credit)"
 
 
 @dataclass
@@ -46,6 +49,8 @@ class TestCell:
 def failure_message(cell):
     """The last line of the first error output of a cell, numbers replaced by ``#``; or None."""
     for output in cell.get("outputs", []):
+        if output.output_type == "error" and output.ename in TIMEOUT_ERRORS:
+            return "timed out: interrupted after the cell time limit"
         if output.output_type == "error":
             evalue = (output.get("evalue") or "").strip()
             line = f"{output.ename}: {evalue.splitlines()[-1]}" if evalue else output.ename
@@ -78,6 +83,7 @@ def collect_statistics(gb, assignment, autograded_dir):
         for notebook in submission.notebooks:
             path = Path(autograded_dir) / student / assignment / f"{notebook.name}.ipynb"
             messages = failure_messages(path) if path.exists() else {}
+            default = (NO_ERROR if path.exists() else NOT_GRADED)
             for grade in notebook.grades:
                 cell = cells.get((notebook.name, grade.cell.name))
                 if cell is None:
@@ -86,7 +92,7 @@ def collect_statistics(gb, assignment, autograded_dir):
                     cell.passed += 1
                 else:
                     cell.failed += 1
-                    cell.messages[messages.get(grade.cell.name, "no error message (e.g. not run)")] += 1
+                    cell.messages[messages.get(grade.cell.name, default)] += 1
     order = {name: i for i, name in enumerate(_cell_order(a))}
     return scores, a.max_score, sorted(cells.values(), key=lambda c: (c.notebook, order.get(c.name, 0)))
 

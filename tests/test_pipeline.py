@@ -289,6 +289,37 @@ def test_rerun_is_idempotent_and_resumes_only_what_changed(graded_class):
     submit(course, released, "bob", double="    return 3 * x")  # leave the class as the others expect
 
 
+def test_an_interrupted_run_resumes_without_regrading(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    course = tmp_path / "course"
+    released = make_course(course)
+    students = ["s1", "s2", "s3", "s4"]
+    for student in students:
+        submit(course, released, student)
+    command = [sys.executable, "-m", "nngrade", A, "--course-dir", str(course), "--jobs", "1",
+               "--no-progress"]
+    proc = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, text=True)
+    markers = lambda: sorted(p.parent.parent.name for p in course.glob(f"autograded/*/{A}/.nngrade.json"))
+    deadline = time.monotonic() + 240
+    while not markers() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130, proc.stderr.read()
+    assert "run again to resume" in proc.stderr.read()
+    done = markers()
+    assert 1 <= len(done) < len(students)
+    run = grade_class(Settings(course_dir=course, assignment=A, jobs=2, progress=False))
+    status = {o.student: o.status for o in run.outcomes}
+    assert sorted(s for s, st in status.items() if st == "unchanged") == done
+    assert all(o.score == 5 for o in run.outcomes)
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone() == (len(students),)
+
+
 def test_wall_clock_limit_stops_a_submission_without_a_grade(tmp_path):
     course = tmp_path / "course"
     released = make_course(course)
