@@ -30,8 +30,9 @@ from ._checks import check_positive_int
 class History:
     """Per-epoch metrics returned by :func:`fit` (one list entry per epoch).
 
-    ``train_accuracy``/``val_accuracy`` stay empty for regression targets (where
-    accuracy has no meaning); ``val_loss``/``val_accuracy`` stay empty without validation data.
+    ``train_accuracy``/``val_accuracy`` are recorded for the cross-entropy losses only
+    (accuracy has no meaning for regression); ``val_loss``/``val_accuracy`` stay empty
+    without validation data.
     """
 
     train_loss: list = field(default_factory=list)
@@ -45,11 +46,9 @@ class History:
         return len(self.train_loss)
 
 
-def _is_classification(y, loss):
-    """Accuracy makes sense for integer labels, one-hot targets and binary cross-entropy."""
-    return (isinstance(loss, _losses.BinaryCrossEntropy)
-            or (y.ndim == 1 and np.issubdtype(y.dtype, np.integer))
-            or isinstance(loss, (_losses.CrossEntropy, _losses.SoftmaxCrossEntropy)))
+def _is_classification(loss):
+    """Accuracy makes sense for the classification losses (the cross-entropies)."""
+    return isinstance(loss, (_losses.BinaryCrossEntropy, _losses.CrossEntropy, _losses.SoftmaxCrossEntropy))
 
 
 def correct_count(y_hat, y, loss):
@@ -82,7 +81,7 @@ def evaluate(model, loss, X, y, batch_size=1024):
     loss = _losses.get(loss)
     y = np.asarray(y)
     y_hat = predict(model, X, batch_size)
-    accuracy = correct_count(y_hat, y, loss) / len(y) if _is_classification(y, loss) else None
+    accuracy = correct_count(y_hat, y, loss) / len(y) if _is_classification(loss) else None
     return loss.forward(y_hat, y), accuracy
 
 
@@ -95,7 +94,9 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
     the examples in a new random order drawn from ``rng``; the last minibatch may be
     smaller. ``loss`` is a loss instance or name. ``validation=(X_val, y_val)`` is
     evaluated after every epoch. ``progress=True`` shows a tqdm progress bar (in a
-    terminal or in JupyterLab) with the latest epoch's metrics.
+    terminal or in JupyterLab) with the latest epoch's metrics. The recorded training
+    metrics are averages over the epoch's minibatches unless ``eval_train=True`` (see the
+    module docstring).
     """
     loss = _losses.get(loss)
     X, y = np.asarray(X), np.asarray(y)
@@ -106,7 +107,7 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
     check_positive_int(epochs, "fit", "epochs")
     check_positive_int(batch_size, "fit", "batch_size")
     rng = np.random.default_rng() if rng is None else rng
-    classify = _is_classification(y, loss)
+    classify = _is_classification(loss)
     n = len(X)
     n_batches = -(-n // batch_size)
     history = History()
