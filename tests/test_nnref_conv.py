@@ -89,3 +89,12 @@ def test_bad_input_gives_clear_errors():
         conv.conv1d_backward(np.zeros((1, 5, 2)), W, np.zeros((1, 5, 1)))
     with pytest.raises(RuntimeError, match="before forward"):
         conv.Conv1D(1, 1, 2).backward(np.zeros((1, 1, 1)))
+
+
+def test_float32_stays_float32():
+    rng = np.random.default_rng(5)
+    layer = conv.Conv1D(2, 3, 3, rng=rng, dtype=np.float32)
+    X = rng.normal(size=(2, 6, 2)).astype(np.float32)
+    Y = layer.forward(X)
+    dX = layer.backward(np.ones_like(Y))
+    assert Y.dtype == dX.dtype == layer.grads["W"].dtype == layer.grads["b"].dtype == np.float32

@@ -73,3 +73,12 @@ def test_bad_input_gives_clear_errors():
     rnn.forward(np.zeros((1, 4, 3)))
     with pytest.raises(ValueError, match=r"expected dH of shape \(1, 4, 2\)"):
         rnn.backward(np.zeros((1, 4, 3)))
+
+
+def test_float32_stays_float32():
+    rng = np.random.default_rng(7)
+    rnn = recurrent.RNN(2, 3, rng=rng, dtype=np.float32)
+    H = rnn.forward(rng.normal(size=(2, 4, 2)).astype(np.float32))
+    dX = rnn.backward(np.ones_like(H))
+    assert H.dtype == dX.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in rnn.grads.values())
