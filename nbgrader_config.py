@@ -13,15 +13,15 @@ end to end by tests/test_assignments.py (nbgrader 0.9.6):
   checksums, on by default);
 * deleted test cells are put back (add_missing_cells, with a placement that does not fail
   when the cell before them is gone or has no metadata, see RestoreMissingCells);
-* a cell that runs longer than Execute.timeout is interrupted and scores 0, and grading
-  goes on with the next cell;
+* a cell that runs longer than Execute.timeout is interrupted and scores 0, grading goes on
+  with the next cell, and the feedback says why (ExplainTimeouts);
 * feedback shows neither the hidden test code nor tracebacks that would quote it
   (ClearHiddenTestsAndTracebacks).
 """
 
 from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearOutput,
                                     DeduplicateIds, GetGrades, OverwriteCells,
-                                    OverwriteKernelspec)
+                                    NbGraderPreprocessor, OverwriteKernelspec)
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
@@ -99,5 +99,23 @@ class ClearHiddenTestsAndTracebacks(ClearHiddenTests):
         return cell, resources
 
 
+class ExplainTimeouts(NbGraderPreprocessor):
+    """Feedback: say in words that a cell was stopped at the time limit.
+
+    When a cell runs longer than Execute.timeout, nbgrader interrupts the kernel, and the
+    cell's output is a bare ``KeyboardInterrupt`` (students cannot press Ctrl-C in the grader).
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        stopped = [o for o in cell.get("outputs", [])
+                   if o.output_type == "error" and o.ename in ("KeyboardInterrupt", "CellTimeoutError")]
+        if stopped:  # the interrupted kernel and nbclient each report it: keep one
+            limit = self.config.Execute.get("timeout", "its")
+            stopped[0].traceback = [f"Stopped: this cell ran longer than the grader's time limit of "
+                                    f"{limit} s (an endless loop?) and scores 0."]
+            cell.outputs = [o for o in cell.outputs if not any(o is s for s in stopped[1:])]
+        return cell, resources
+
+
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor,
-                                    ClearHiddenTestsAndTracebacks]
+                                    ClearHiddenTestsAndTracebacks, ExplainTimeouts]

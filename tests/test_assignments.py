@@ -400,3 +400,38 @@ def test_notebooks_are_committed_without_outputs(folder, assignment):
         dirty = [i for i, c in enumerate(nb.cells)
                  if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
         assert not dirty, f"{path.relative_to(ROOT)} has outputs in cells {dirty}: clear them"
+
+
+def test_an_endless_loop_times_out_and_grading_goes_on(tmp_path):
+    """A part that never returns scores 0 after Execute.timeout; the other parts are graded.
+    (The pilot only, with the timeout lowered to 5 s for speed.)"""
+    assignment = "ch02-activations"
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text())
+    subprocess.run(["cp", "-r", str(ROOT / "solutions" / assignment), str(course / "solutions")], check=True)
+    empty_gradebook(course / "gradebook.db")
+    nbgrader(course, "generate_assignment", assignment)
+    name = f"{assignment}.ipynb"
+    source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
+    release = nbformat.read(course / "exercises" / assignment / name, as_version=4)
+    answers = {grade_id(c): strip_lines(c.source, SOLUTION_MARKERS)
+               for c in source.cells if meta(c).get("solution")}
+    answers["sigmoid_derivative"] = "def sigmoid_derivative(z):\n    while True:\n        pass"
+    folder = course / "submitted" / "looping" / assignment
+    folder.mkdir(parents=True)
+    nbformat.write(filled(release, answers), folder / name)
+
+    nbgrader(course, "autograde", assignment, "--create", "--Execute.timeout=5")
+    nb = nbformat.read(course / "autograded" / "looping" / assignment / name, as_version=4)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        grades = gb.find_submission_notebook(assignment, assignment, "looping").grades
+        scores = {g.name: (g.score, g.max_score, g.needs_manual_grade) for g in grades}
+    for cell_id, (score, max_score, manual) in scores.items():
+        if cell_id.startswith("sigmoid_derivative"):
+            assert score == 0 and error_text(nb, cell_id).startswith("KeyboardInterrupt")
+        elif not manual:
+            assert score == max_score, f"{cell_id} lost points after the timeout: {error_text(nb, cell_id)}"
+    nbgrader(course, "generate_feedback", assignment, "--Execute.timeout=5")
+    page = (course / "feedback" / "looping" / assignment / f"{assignment}.html").read_text()
+    assert html.unescape(page).count("ran longer than the grader's time limit of 5 s (an endless loop?)") == 2

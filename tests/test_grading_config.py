@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def load():
     loader = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT))
     config = loader.load_config()
-    return config, config.GenerateFeedback.preprocessors[-1]
+    return config, config.GenerateFeedback.preprocessors[-2]
 
 
 def test_course_layout_and_robustness_settings():
