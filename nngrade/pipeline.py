@@ -161,6 +161,10 @@ def _record(gb, result, assignment, course_paths_, submission_digest):
     scratch = Path(result["scratch"])
     with Gradebook(sqlite_url(scratch / "gradebook.db")) as src, warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="nbgrader")  # its SQLAlchemy autoflush noise
+        if submission_scores(src, assignment, student) is None:  # nbgrader gave up before grading
+            outcome.status = "failed"
+            outcome.problems.append("nothing was graded: no notebook of the assignment was handed in")
+            return outcome
         merge_submission(src, gb, assignment, student, void_notebooks=set(outcome.tampered))
     for step in ("autograded", "feedback"):
         source = scratch / step / student / assignment
@@ -265,7 +269,12 @@ def grade_class(settings):
                     result = future.result()
                     result["scratch"] = str(futures[future].parent)
                     student = result["student"]
-                    outcomes[student] = _record(gb, result, assignment, paths, digests[student])
+                    try:
+                        outcomes[student] = _record(gb, result, assignment, paths, digests[student])
+                    except Exception as error:  # one bad result must not stop the class
+                        gb.db.rollback()
+                        outcomes[student] = Outcome(student, "failed", problems=[
+                            f"could not record the result: {type(error).__name__}: {error}"])
                     bar.update()
             except BaseException:  # Ctrl-C: what was merged stays; the next run resumes
                 workers.stop_all()

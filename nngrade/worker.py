@@ -64,15 +64,17 @@ def expected_cell_ids(db_url, assignment):
                 for nb in gb.find_assignment(assignment).notebooks}
 
 
+KERNEL_ERRORS = {
+    "CellTimeoutError": "a cell ran past the cell time limit and was stopped (it scores 0)",
+    "DeadKernelError": "the kernel died",
+}
+
+
 def kernel_errors(path):
-    """Messages of errors that are not a test failing: the kernel died or a cell timed out."""
+    """Messages of errors that are not a test failing: a cell timed out, the kernel died."""
     nb = nbformat.read(path, as_version=4)
-    found = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.output_type == "error" and output.ename in ("DeadKernelError", "CellTimeoutError"):
-                found.append(f"{output.ename}: {output.evalue}".strip(": "))
-    return found
+    return [KERNEL_ERRORS[output.ename] for cell in nb.cells for output in cell.get("outputs", [])
+            if output.output_type == "error" and output.ename in KERNEL_ERRORS]
 
 
 def grade(job):
@@ -106,13 +108,13 @@ def grade(job):
             else:
                 result["problems"].append(f"{notebook.name}: nbgrader metadata missing on "
                                           f"{', '.join(missing)} and the cells were rearranged: "
-                                          "those cells cannot be graded automatically (grade by hand)")
+                                          "graded with the missing test cells put back; check it by hand")
         findings = scan_notebook(nb)
         if findings:
             result["tampered"][notebook.stem] = [str(f) for f in findings]
     for name in expected:
         if not (submitted / f"{name}.ipynb").exists():
-            result["problems"].append(f"{name}.ipynb: not submitted (scores 0)")
+            result["problems"].append(f"{name}.ipynb: not handed in")
 
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     start = time.perf_counter()

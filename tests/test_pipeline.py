@@ -124,8 +124,9 @@ def _snoop(course):
 # student -> (expected score, what they did)
 EXPECTED = {
     "alice": 5, "bob": 3, "carol": 2, "dave": 0, "erin": 3, "frank": 5,
-    "gina": 5, "hank": 0, "ivan": 5, "jack": 5, "kate": 3, "tina": 0,
+    "gina": 5, "hank": 0, "ivan": 5, "jack": 5, "kate": 3, "tina": 0, "zed": 0,
 }
+NO_GRADE = "yan"  # handed in an empty folder: no grade at all, and the run goes on
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +148,9 @@ def graded_class(tmp_path_factory):
     submit(course, released, "kate", double="    return 3 * x", edit=_empty_test_double)
     submit(course, released, "tina", before="import nnref.grading\n"
            "setattr(nnref.grading, 'check', lambda *a, **k: None)\n")    # patches a grading helper
+    (course / "submitted" / "zed" / A).mkdir(parents=True)                 # not a notebook
+    (course / "submitted" / "zed" / A / f"{A}.ipynb").write_text('{"cells": [')
+    (course / "submitted" / NO_GRADE / A).mkdir(parents=True)
     settings = Settings(course_dir=course, assignment=A, jobs=2, cell_timeout=5,
                         notebook_timeout=300, progress=False)
     run = grade_class(settings)
@@ -164,8 +168,15 @@ def autograded_nb(course, student):
 def test_every_student_gets_the_expected_score(graded_class):
     course, _, run = graded_class
     print(summary_table(run))
-    assert {o.student: o.score for o in run.outcomes} == EXPECTED
-    assert all(o.max_score == 5 for o in run.outcomes)
+    assert {o.student: o.score for o in run.outcomes} == dict(EXPECTED, **{NO_GRADE: None})
+    assert all(o.max_score == 5 for o in run.outcomes if o.student != NO_GRADE)
+
+
+def test_broken_and_empty_submissions_are_reported_and_do_not_stop_the_class(graded_class):
+    _, _, run = graded_class
+    zed, empty = outcome(run, "zed"), outcome(run, NO_GRADE)
+    assert zed.status == "error" and "not a readable notebook" in zed.problems[0]
+    assert empty.status == "failed" and "nothing was graded" in " ".join(empty.problems)
 
 
 def test_no_grade_is_lost_or_duplicated(graded_class):
@@ -256,12 +267,13 @@ def test_csv_exports_agree_with_the_gradebook(graded_class):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         truth = {s.student.id: s.score for s in gb.find_assignment(A).submissions}
     rows = list(csv.DictReader(open(course / "reports" / A / "grades.csv")))
-    assert {r["student_id"]: float(r["score"]) for r in rows} == truth
+    assert {r["student_id"]: float(r["score"]) for r in rows if r["score"]} == truth
+    assert [r["status"] for r in rows if not r["score"]] == ["failed"]  # yan
     assert all(r["max_score"] == "5" and r[A] == r["score"] for r in rows)
     canvas = list(csv.reader(open(course / "reports" / A / "canvas.csv")))
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A]
     assert canvas[1][0] == "Points Possible" and canvas[1][-1] == "5"
-    assert {r[3]: float(r[5]) for r in canvas[2:]} == truth
+    assert {r[3]: float(r[5]) for r in canvas[2:] if r[5]} == truth
 
 
 def test_report_shows_pass_rates_and_common_mistakes(graded_class):
@@ -282,6 +294,7 @@ def test_rerun_is_idempotent_and_resumes_only_what_changed(graded_class):
     run = grade_class(settings)
     status = {o.student: o.status for o in run.outcomes}
     assert sorted(s for s, st in status.items() if st == "graded") == ["alice", "bob"]
+    assert status.pop(NO_GRADE) == "failed"  # no grade yet: tried again
     assert all(st == "unchanged" for s, st in status.items() if s not in ("alice", "bob"))
     assert {o.student: o.score for o in run.outcomes} == dict(before, bob=5)
     with sqlite3.connect(course / "gradebook.db") as db:
