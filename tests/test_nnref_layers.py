@@ -148,3 +148,15 @@ def test_repr():
     assert repr(layers.Linear(3, 4)) == "Linear(3, 4)"
     assert repr(layers.Activation("relu")) == "Activation(ReLU())"
     assert "(1) Activation(Tanh())" in repr(layers.MLP([2, 3, 1], activation="tanh"))
+
+
+def test_backward_overwrites_the_same_gradient_arrays(rng):
+    lin = layers.Linear(3, 2, rng=rng)
+    gW, gb = lin.grads["W"], lin.grads["b"]
+    for _ in range(2):  # the second call must not accumulate onto the first
+        X, dY = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+        lin.forward(X)
+        lin.backward(dY)
+        assert lin.grads["W"] is gW and lin.grads["b"] is gb
+        np.testing.assert_allclose(gW, X.T @ dY, rtol=1e-14)
+        np.testing.assert_allclose(gb, dY.sum(axis=0), rtol=1e-14)
