@@ -3,9 +3,9 @@
 From the gradebook: the score distribution (a matplotlib histogram embedded as a base64
 PNG, so the file is self-contained) and the pass rate of every graded test cell. From the
 autograded notebooks: for each test cell, the most common failure messages, i.e. the
-last line of its error output (``AssertionError: <the grading helper's message>``), with
-numbers replaced by ``#`` so that "N = 8 times too large" and "N = 5 times too large"
-count as one mistake. Rendered with the Jinja2 template ``templates/report.html.j2``.
+last line of its error output (``AssertionError: <the grading helper's message>``).
+Messages that differ only in their numbers ("N = 8 times too large", "N = 5 times too
+large") count as one mistake, shown by its first example. Rendered with the Jinja2 template ``templates/report.html.j2``.
 """
 import base64
 import io
@@ -34,7 +34,14 @@ class TestCell:
     max_score: float
     passed: int = 0
     failed: int = 0
-    messages: Counter = field(default_factory=Counter)   # normalised message -> students
+    messages: Counter = field(default_factory=Counter)   # message, numbers as "#" -> students
+    examples: dict = field(default_factory=dict)          # message, numbers as "#" -> first seen
+
+    def add_failure(self, message):
+        key = re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "#", message)
+        self.failed += 1
+        self.messages[key] += 1
+        self.examples.setdefault(key, message)
 
     @property
     def pass_rate(self):
@@ -43,18 +50,19 @@ class TestCell:
 
     def top_messages(self):
         """``[(message, students, share of the failing students)]``, most common first."""
-        return [(m, n, n / self.failed) for m, n in self.messages.most_common(TOP_MESSAGES)]
+        return [(self.examples[key], n, n / self.failed)
+                for key, n in self.messages.most_common(TOP_MESSAGES)]
 
 
 def failure_message(cell):
-    """The last line of the first error output of a cell, numbers replaced by ``#``; or None."""
+    """``ename: last line of the message`` of the first error output of a cell, or None."""
     for output in cell.get("outputs", []):
         if output.output_type == "error" and output.ename in TIMEOUT_ERRORS:
             return "timed out: interrupted after the cell time limit"
         if output.output_type == "error":
             evalue = (output.get("evalue") or "").strip()
             line = f"{output.ename}: {evalue.splitlines()[-1]}" if evalue else output.ename
-            return re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "#", line)
+            return line
     return None
 
 
@@ -77,7 +85,7 @@ def collect_statistics(gb, assignment, autograded_dir):
     cells = {(nb.name, c.name): TestCell(nb.name, c.name, c.max_score)
              for nb in a.notebooks for c in nb.grade_cells if c.cell_type == "code"}
     scores = []
-    for submission in a.submissions:
+    for submission in sorted(a.submissions, key=lambda s: s.student.id):  # examples: stable
         scores.append(submission.score)
         student = submission.student.id
         for notebook in submission.notebooks:
@@ -91,8 +99,7 @@ def collect_statistics(gb, assignment, autograded_dir):
                 if grade.score >= grade.max_score:
                     cell.passed += 1
                 else:
-                    cell.failed += 1
-                    cell.messages[messages.get(grade.cell.name, default)] += 1
+                    cell.add_failure(messages.get(grade.cell.name, default))
     order = {name: i for i, name in enumerate(_cell_order(a))}
     return scores, a.max_score, sorted(cells.values(), key=lambda c: (c.notebook, order.get(c.name, 0)))
 
@@ -104,6 +111,7 @@ def _cell_order(assignment):
 def histogram_png(scores, max_score):
     """A histogram of the scores as a base64-encoded PNG."""
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -113,6 +121,7 @@ def histogram_png(scores, max_score):
     ax.hist(scores, bins=bins, range=(0, max_score or 1), color="#3b6ea5", edgecolor="white")
     ax.set_xlabel(f"score (out of {max_score:g})")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_title("Score distribution")
     fig.tight_layout()
     buffer = io.BytesIO()
