@@ -7,7 +7,10 @@ student could edit is parsed (outside the kernel, where the student cannot inter
 and these constructs are reported:
 
 - assigning or deleting an attribute of an imported module, or of a name bound to one
-  (``np.allclose = ...``, ``grading.assert_close = ...``, ``t = np.testing; t.x = ...``);
+  (``np.allclose = ...``, ``grading.assert_close = ...``, ``t = np.testing; t.x = ...``),
+  or of anything that is not a plain name (``getattr(np, "testing").x = ...``);
+- rebinding at top level a name that a locked cell imported or defined, which the tests
+  rely on (``def check_derivative(*args): pass``, ``np = FakeNumPy()``);
 - ``setattr``/``delattr``/``exec``/``eval``/``compile``/``__import__`` calls;
 - modules that reach into the interpreter (``builtins``, ``ctypes``, ``gc``, ``importlib``,
   ``inspect``, ``unittest.mock``) and ``sys.modules``, ``sys.settrace`` and the like;
@@ -52,23 +55,58 @@ def _root_name(node):
 
 
 class _Scanner(ast.NodeVisitor):
-    def __init__(self, module_names):
-        self.modules = module_names  # names bound to modules in earlier cells too
+    """Visits one cell. ``modules`` (names bound to modules) and ``protected`` (names that
+    locked cells import or define -> what they are bound to) carry over between cells."""
+
+    def __init__(self, modules, protected, locked):
+        self.modules, self.protected, self.locked = modules, protected, locked
         self.problems = []
+        self.depth = 0  # > 0 inside a function or class body, where names are local
 
     def _report(self, node, message):
         self.problems.append((node.lineno, message))
 
+    def _bind(self, node, name, what):
+        """A top-level binding of ``name`` to ``what`` (a module path, or None for anything else)."""
+        if self.depth:
+            return
+        if self.locked:
+            self.protected[name] = what
+        elif name in self.protected and (what is None or self.protected[name] != what):
+            self._report(node, f"rebinds {name!r}, which the notebook's locked cells provide "
+                               "and the tests rely on")
+
     def visit_Import(self, node):
         for alias in node.names:
             self._check_module(node, alias.name)
-            self.modules.add((alias.asname or alias.name).split(".")[0])
+            name = (alias.asname or alias.name).split(".")[0]
+            self.modules.add(name)
+            self._bind(node, name, alias.name if alias.asname else name)
 
     def visit_ImportFrom(self, node):
         self._check_module(node, node.module or "")
         for alias in node.names:
             # `from nnref import grading`, `from numpy import testing`: may be modules.
             self.modules.add(alias.asname or alias.name)
+            self._bind(node, alias.asname or alias.name, f"{node.module}.{alias.name}")
+
+    def _visit_scope(self, node):
+        self._bind(node, node.name, None)
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _visit_scope
+
+    def visit_Lambda(self, node):
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    def visit_Global(self, node):
+        for name in node.names:
+            if name in self.protected and not self.locked:
+                self._report(node, f"declares {name!r} global, which the tests rely on")
 
     def _check_module(self, node, name):
         if set(name.split(".")) & FORBIDDEN_MODULES:
@@ -100,8 +138,12 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._check_target(element, verb)
-        elif isinstance(target, (ast.Attribute, ast.Subscript)) and _root_name(target) in self.modules:
-            self._report(target, f"{verb} {ast.unparse(target)!r}, a part of an imported module")
+        elif isinstance(target, (ast.Attribute, ast.Subscript)):
+            root = _root_name(target.value if isinstance(target, ast.Subscript) else target)
+            if root in self.modules:
+                self._report(target, f"{verb} {ast.unparse(target)!r}, a part of an imported module")
+            elif root is None and isinstance(target, ast.Attribute):
+                self._report(target, f"{verb} {ast.unparse(target)!r}, an attribute of a computed object")
 
     def visit_Call(self, node):
         if isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
@@ -118,6 +160,8 @@ class _Scanner(ast.NodeVisitor):
     def visit_Name(self, node):
         if node.id in FORBIDDEN_DUNDERS:
             self._report(node, f"uses {node.id}")
+        if isinstance(node.ctx, (ast.Store, ast.Del)) and not self.locked:
+            self._bind(node, node.id, None)  # a locked cell's variables are not protected
 
 
 def _parse(cell):
@@ -134,17 +178,19 @@ def scan_notebook(nb):
     """Findings in the code cells of a notebook (``nbformat`` node) that the student could edit.
 
     Locked cells are restored from the gradebook before grading, so edits there do not
-    matter; their imports still tell which names are modules.
+    matter; their imports tell which names are modules, and what they import or define
+    is protected from rebinding.
     """
-    module_names, findings = set(), []
+    module_names, protected, findings = set(), {}, []
     for index, cell in enumerate(nb.cells):
         tree = _parse(cell) if cell.cell_type == "code" else None
         if tree is None:
             continue
         meta = cell.metadata.get("nbgrader", {})
-        scanner = _Scanner(module_names)
+        locked = bool(meta.get("locked")) and not meta.get("solution")
+        scanner = _Scanner(module_names, protected, locked)
         scanner.visit(tree)
-        if not meta.get("locked") or meta.get("solution"):
+        if not locked:
             name = meta.get("grade_id", f"cell {index}")
             findings += [Finding(name, line, message) for line, message in scanner.problems]
     return findings
