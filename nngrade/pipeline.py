@@ -6,8 +6,8 @@
 2. build the assignment's template gradebook from the source notebooks in a throwaway
    course and copy its metadata into the real gradebook (:mod:`nngrade.gradebook`);
 3. skip every student whose submission checksum matches the marker written when it was
-   last graded (``autograded/<student>/<assignment>/.nngrade.json``) and whose grades are
-   in the gradebook: an interrupted run resumes where it stopped;
+   last graded without error (``autograded/<student>/<assignment>/.nngrade.json``) and
+   whose grades are in the gradebook: an interrupted run resumes where it stopped;
 4. grade the others on ``jobs`` worker processes, each in its own scratch course
    (:mod:`nngrade.worker`), under a wall-clock limit for the whole submission;
 5. as each worker finishes, the main thread alone merges its grades into the real
@@ -176,9 +176,12 @@ def _record(gb, result, assignment, course_paths_, submission_digest):
             shutil.copytree(source, target)
     outcome.score, outcome.max_score, outcome.notebook_scores = \
         submission_scores(gb, assignment, student)
-    marker = Path(course_paths_.format_path(course_paths_.autograded_directory, student, assignment))
-    marker.mkdir(parents=True, exist_ok=True)
-    (marker / MARKER).write_text(json.dumps(dict(vars(outcome), checksum=submission_digest), indent=1))
+    if outcome.status == "graded":  # an error (dead kernel...) is graded again next run
+        marker = Path(course_paths_.format_path(course_paths_.autograded_directory, student,
+                                                assignment))
+        marker.mkdir(parents=True, exist_ok=True)
+        (marker / MARKER).write_text(json.dumps(dict(vars(outcome), checksum=submission_digest),
+                                                indent=1))
     return outcome
 
 

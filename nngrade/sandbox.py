@@ -127,6 +127,9 @@ def limit_resources(policy):
 
 def launch(policy, kernel_args):
     """Confine this process as the policy says, then exec ipykernel with ``kernel_args``."""
+    # The interpreter by its real folder, resolved now: isolating may hide a symlink on the way.
+    python = os.path.join(os.path.realpath(os.path.dirname(sys.executable)),
+                          os.path.basename(sys.executable))
     connection = kernel_args[kernel_args.index("-f") + 1]
     with open(connection) as f:  # readable by us (root) only: copy it for the kernel's user
         connection_text = f.read()
@@ -153,7 +156,7 @@ def launch(policy, kernel_args):
                # one BLAS thread: the pipeline already runs one kernel per core
                OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONDONTWRITEBYTECODE="1")
-    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *kernel_args], env)
+    os.execve(python, [python, "-m", "ipykernel_launcher", *kernel_args], env)
 
 
 def probe(user):

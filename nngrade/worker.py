@@ -18,6 +18,7 @@ the real course directory or gradebook: the pipeline merges the result.
 import copy
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -140,9 +141,13 @@ def grade(job):
 
 
 def _last_error(outcome):
-    text = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
-    errors = [line for line in text if "Error" in line or "ERROR" in line]
-    return (errors or text or ["no message"])[-1].strip()
+    """The most telling line of a failed nbgrader step: its last exception that is not
+    nbgrader's own "see the above traceback" wrapper."""
+    text = "\n".join(filter(None, (outcome.get("log"), outcome.get("error")))).splitlines()
+    exceptions = [line.strip() for line in text
+                  if re.match(r"\s*[\w.]+(Error|Exception|Exit): ", line) and "NbGraderException" not in line]
+    errors = [line.strip() for line in text if "ERROR" in line or "Error" in line]
+    return (exceptions or errors or text or ["no message"])[-1]
 
 
 def run_job(job_path):

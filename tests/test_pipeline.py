@@ -295,6 +295,7 @@ def test_rerun_is_idempotent_and_resumes_only_what_changed(graded_class):
     status = {o.student: o.status for o in run.outcomes}
     assert sorted(s for s, st in status.items() if st == "graded") == ["alice", "bob"]
     assert status.pop(NO_GRADE) == "failed"  # no grade yet: tried again
+    assert status.pop("dave") == status.pop("zed") == "error"  # errors are tried again too
     assert all(st == "unchanged" for s, st in status.items() if s not in ("alice", "bob"))
     assert {o.student: o.score for o in run.outcomes} == dict(before, bob=5)
     with sqlite3.connect(course / "gradebook.db") as db:
