@@ -239,7 +239,7 @@ def call_student(func, *args, disable=ALL, **kwargs):
     ``NotImplementedError`` (not answered yet), called a disabled nnref function (even if it
     caught the error), or modified one of its array arguments in place.
     """
-    __tracebackhide__ = True  # IPython and pytest show the student's line, not this one
+    __tracebackhide__ = True  # shorter tracebacks: pytest and IPython skip this frame (IPython keeps the last)
     if not callable(func):
         raise AssertionError(f"{func!r} is not a function: did you overwrite its name?")
     inputs = [(i, a, a.copy()) for i, a in enumerate(list(args) + list(kwargs.values()))
@@ -420,7 +420,7 @@ def check_array(actual, expected, name="your answer", *, batch_size=None, per_ex
     Values match when ``|actual - expected| <= atol + rtol * |expected|`` entrywise; the
     shape and (for float ``expected``) the dtype must be equal. See ``diagnose``.
     """
-    __tracebackhide__ = True  # IPython and pytest show the student's line, not this one
+    __tracebackhide__ = True  # shorter tracebacks: pytest and IPython skip this frame (IPython keeps the last)
     problem = diagnose(actual, expected, batch_size=batch_size, per_example=per_example,
                        mistakes=mistakes, rtol=rtol, atol=atol)
     if problem:
@@ -435,7 +435,7 @@ def check_gradient(actual, f, x, name="your gradient", *, batch_size=None, per_e
     and restored): ``dL/dx[i] ≈ (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``. The tolerances
     allow for the O(eps²) truncation and O(1e-16/eps) rounding errors of the estimate.
     """
-    __tracebackhide__ = True  # IPython and pytest show the student's line, not this one
+    __tracebackhide__ = True  # shorter tracebacks: pytest and IPython skip this frame (IPython keeps the last)
     from nnref import gradcheck
 
     if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
@@ -455,7 +455,7 @@ def check_derivative(derivative, function, z, name=None, *, expected=None, mista
     ``sum(function(z))`` is the derivative at every entry. ``derivative(z, **kwargs)`` is
     called through ``call_student``; ``function`` (e.g. a reference forward) is called outside it.
     """
-    __tracebackhide__ = True  # IPython and pytest show the student's line, not this one
+    __tracebackhide__ = True  # shorter tracebacks: pytest and IPython skip this frame (IPython keeps the last)
     z = np.array(z, dtype=np.float64)
     name = name or f"{getattr(derivative, '__name__', 'derivative')}(z)"
     actual = call_student(derivative, z.copy(), **(kwargs or {}))
