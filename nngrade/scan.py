@@ -9,6 +9,7 @@ and these constructs are reported:
 - assigning or deleting an attribute of an imported module, or of a name bound to one
   (``np.allclose = ...``, ``grading.assert_close = ...``, ``t = np.testing; t.x = ...``),
   or of anything that is not a plain name (``getattr(np, "testing").x = ...``);
+- handing a module to other code (``f(np)``, ``[np]``), where it could be changed unseen;
 - rebinding at top level a name that a locked cell imported or defined, which the tests
   rely on (``def check_derivative(*args): pass``, ``np = FakeNumPy()``);
 - ``setattr``/``delattr``/``exec``/``eval``/``compile``/``__import__`` calls;
@@ -148,6 +149,28 @@ class _Scanner(ast.NodeVisitor):
     def visit_Call(self, node):
         if isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
             self._report(node, f"calls {node.func.id}()")
+        self._check_escape(node, [*node.args, *(k.value for k in node.keywords)], "passes")
+        self.generic_visit(node)
+
+    def _check_escape(self, node, values, verb):
+        """A module handed to a function or put in a container can be changed out of sight."""
+        for value in values:
+            if isinstance(value, ast.Name) and value.id in self.modules and not self.locked:
+                self._report(node, f"{verb} the module {value.id!r} to other code")
+
+    def visit_List(self, node):
+        self._check_escape(node, node.elts, "puts")
+        self.generic_visit(node)
+
+    visit_Tuple = visit_Set = visit_List
+
+    def visit_Dict(self, node):
+        self._check_escape(node, node.values, "puts")
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node):
+        if isinstance(node.value, ast.Name) and node.value.id in self.modules:
+            self.modules.add(node.target.id)
         self.generic_visit(node)
 
     def visit_Attribute(self, node):

@@ -40,6 +40,9 @@ def scan(student_code):
     "def f():\n    global helper\n    helper = print",
     "helper = print",
     "(np.allclose, x) = (print, 1)",
+    "def g(m):\n    m.allclose = print\ng(np)",
+    "for m in [np]:\n    m.allclose = print",
+    "if (m := np):\n    m.allclose = print",
 ])
 def test_tampering_is_flagged(code):
     findings = scan(code)
@@ -58,6 +61,7 @@ def test_tampering_is_flagged(code):
     "def f(np):\n    np = np + 1\n    return np",                # local names shadow nothing
     "%matplotlib inline\nx = np.arange(3)",
     "this is not python (",                                    # left to the autograder
+    "print(np.ones(3), np.pi)\nshapes = [np.ones(2).shape, (2, 3)]",
 ])
 def test_honest_code_passes(code):
     assert scan(code) == []
