@@ -61,8 +61,9 @@ book-zip: book
 test: setup
 	$(PY) -m pytest -n 2 --dist loadgroup
 
+# JupyterLab refuses to run as root unless told (containers and CI machines often are root).
 lab: setup
-	$(BIN)/jupyter lab exercises
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) exercises
 
 # `make exercises` regenerates every assignment, `make exercises A=ch02-activations` one.
 # nbgrader runs `alembic` from PATH, hence the PATH.
