@@ -37,6 +37,7 @@ import pwd
 import resource
 import signal
 import sys
+import tempfile
 
 KERNEL_NAME = "nngrade-sandbox"
 KEEP_ENV = {"PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV", "PYTHONPATH",
@@ -133,15 +134,15 @@ def launch(policy, kernel_args):
     connection = kernel_args[kernel_args.index("-f") + 1]
     with open(connection) as f:  # readable by us (root) only: copy it for the kernel's user
         connection_text = f.read()
-    home = os.path.join(os.environ.get("TMPDIR", "/tmp"), "nngrade-home")
     if policy["isolate"]:
         isolate(policy["hide"], policy["reveal"])
-        home = "/tmp/home"
-    os.makedirs(home, mode=0o700, exist_ok=True)
-    if policy["isolate"]:
+        home = "/tmp/home"  # this kernel's own /tmp
+        os.mkdir(home, 0o700)
         entry = pwd.getpwnam(policy["user"])
         os.chown(home, entry.pw_uid, entry.pw_gid)
         drop_privileges(policy["user"])
+    else:
+        home = tempfile.mkdtemp(prefix="nngrade-home-")  # kernels run side by side
     # Die with the worker (set after setuid, which clears it).
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
     limit_resources(policy)
