@@ -40,7 +40,10 @@ def run_in_kernel(tmp_path, monkeypatch, isolate):
     return json.loads("".join(printed))
 
 
-@pytest.mark.skipif(sandbox.probe("nobody") is not None, reason=f"{sandbox.probe('nobody')}")
+WHY_NOT_ISOLATED = sandbox.probe("nobody")
+
+
+@pytest.mark.skipif(WHY_NOT_ISOLATED is not None, reason=f"cannot isolate: {WHY_NOT_ISOLATED}")
 def test_isolated_kernel_runs_as_nobody_and_cannot_see_hidden_paths(tmp_path, monkeypatch):
     seen = run_in_kernel(tmp_path, monkeypatch, isolate=True)
     nobody = pwd.getpwnam("nobody").pw_uid
