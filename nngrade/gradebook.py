@@ -80,12 +80,24 @@ def copy_assignment(src, dst, assignment):
                                              locked=c.locked, source=c.source, checksum=c.checksum)
 
 
-def merge_submission(src, dst, assignment, student, void_notebooks=()):
+def withhold_points(gb, assignment, student, notebook, reason):
+    """Set a notebook's automatic scores to 0, flag it, mark it for manual grading and say
+    why in the automatic comment of each answer cell (shown in the feedback)."""
+    submitted = gb.find_submission_notebook(notebook, assignment, student)
+    submitted.flagged = True
+    for grade in submitted.grades:
+        grade.auto_score = 0.0
+        grade.needs_manual_grade = True
+    for comment in submitted.comments:
+        comment.auto_comment = f"Automatic points withheld until the instructor has looked: {reason}"
+    gb.db.commit()
+
+
+def merge_submission(src, dst, assignment, student):
     """Copy one student's automatic grades from ``src`` (a worker's gradebook) into ``dst``.
 
     Manual scores, extra credit and manual comments already in ``dst`` are kept, as
-    nbgrader's own autograde keeps them. Notebooks in ``void_notebooks`` (tampering found)
-    get automatic score 0, are flagged and need manual grading. Commits once, at the end.
+    nbgrader's own autograde keeps them. Commits once, at the end.
     """
     submission = src.find_submission(assignment, student)
     dst.update_or_create_student(student)
@@ -95,13 +107,10 @@ def merge_submission(src, dst, assignment, student, void_notebooks=()):
         target = dst.add_submission(assignment, student)
     target.timestamp = submission.timestamp
     for notebook in submission.notebooks:
-        void = notebook.name in void_notebooks
-        target_nb = dst.find_submission_notebook(notebook.name, assignment, student)
-        target_nb.flagged = notebook.flagged or void
+        dst.find_submission_notebook(notebook.name, assignment, student).flagged = notebook.flagged
         for grade in notebook.grades:
             t = dst.find_grade(grade.cell.name, notebook.name, assignment, student)
-            t.auto_score = 0.0 if void else grade.auto_score
-            t.needs_manual_grade = True if void else grade.needs_manual_grade
+            t.auto_score, t.needs_manual_grade = grade.auto_score, grade.needs_manual_grade
         for comment in notebook.comments:
             dst.find_comment(comment.cell.name, notebook.name, assignment, student).auto_comment = \
                 comment.auto_comment

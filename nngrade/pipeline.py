@@ -165,7 +165,7 @@ def _record(gb, result, assignment, course_paths_, submission_digest):
             outcome.status = "failed"
             outcome.problems.append("nothing was graded: no notebook of the assignment was handed in")
             return outcome
-        merge_submission(src, gb, assignment, student, void_notebooks=set(outcome.tampered))
+        merge_submission(src, gb, assignment, student)
     for step in ("autograded", "feedback"):
         source = scratch / step / student / assignment
         target = Path(course_paths_.format_path(getattr(course_paths_, f"{step}_directory"),

@@ -31,6 +31,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from nngrade.config import load_course_config, scratch_config, venv_on_path
+from nngrade.gradebook import submission_scores, withhold_points
 from nngrade.sandbox import KERNEL_NAME
 from nngrade.scan import scan_notebook
 
@@ -133,6 +134,11 @@ def grade(job):
                                       "or the memory limit): its unfinished notebook scores 0")
         else:
             result["problems"].append("nbgrader autograde failed: " + _last_error(outcome))
+    with Gradebook(config.CourseDirectory.db_url) as gb:
+        graded = submission_scores(gb, assignment, student) is not None
+        for notebook, findings in result["tampered"].items() if graded else ():
+            withhold_points(gb, assignment, student, notebook, "the code may change NumPy or "
+                            f"the grading helpers ({'; '.join(findings)})")
     if any(autograded.glob("*.ipynb")):
         feedback = api.generate_feedback(assignment, student, force=True)
         if not feedback["success"]:

@@ -239,6 +239,8 @@ def test_tampering_gets_no_points_and_is_flagged(graded_class, student):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         nb = gb.find_submission_notebook(A, A, student)
         assert nb.flagged and nb.needs_manual_grade
+    feedback = (course / "feedback" / student / A / f"{A}.html").read_text()
+    assert "Automatic points withheld until the instructor has looked" in feedback
 
 
 @needs_isolation
