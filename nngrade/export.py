@@ -4,14 +4,16 @@ Both are read from the gradebook (the single source of truth), never from the ru
 in-memory results, so they agree with it by construction; the run's outcome only adds
 the ``status`` and ``problems`` columns.
 
-``grades.csv``: ``student_id, score, max_score, <notebook>..., status, problems``.
+``grades.csv``: ``student_id, score, max_score, <notebook>..., late_penalty, status,
+problems`` (``score`` before the late penalty, as nbgrader keeps it).
 
 ``canvas.csv`` follows Canvas's gradebook import (Grades > Import): the columns
 ``Student, ID, SIS User ID, SIS Login ID, Section`` identify the student (Canvas matches on
 ``ID``, then ``SIS User ID``, then ``SIS Login ID``; we fill ``ID`` from nbgrader's
 ``lms_user_id`` when known and ``SIS Login ID`` from the nbgrader student id), then one
-column named after the assignment, and a second row ``Points Possible``. A student
-without a grade (grading failed) gets an empty cell, which Canvas leaves unchanged.
+column named after the assignment holding the score minus the late penalty, and a second
+row ``Points Possible``. A student without a grade (grading failed) gets an empty cell,
+which Canvas leaves unchanged.
 """
 import csv
 from pathlib import Path
@@ -34,8 +36,9 @@ def _rows(gb, assignment, outcomes):
         if submission is not None and not failed:
             row["score"], row["max_score"] = submission.score, submission.max_score
             row["notebooks"] = {nb.name: nb.score for nb in submission.notebooks}
+            row["late_penalty"] = submission.late_submission_penalty
         else:
-            row["score"], row["max_score"], row["notebooks"] = None, None, {}
+            row["score"], row["max_score"], row["notebooks"], row["late_penalty"] = None, None, {}, None
         rows.append(row)
     return notebooks, rows
 
@@ -54,11 +57,12 @@ def write_csvs(gb, assignment, outcomes, directory):
     grades = directory / "grades.csv"
     with open(grades, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student_id", "score", "max_score", *notebooks, "status", "problems"])
+        writer.writerow(["student_id", "score", "max_score", *notebooks, "late_penalty", "status",
+                         "problems"])
         for row in rows:
             writer.writerow([row["student_id"], _number(row["score"]), _number(max_score),
                              *(_number(row["notebooks"].get(nb)) for nb in notebooks),
-                             row["status"], row["problems"]])
+                             _number(row["late_penalty"]), row["status"], row["problems"]])
 
     canvas = directory / "canvas.csv"
     with open(canvas, "w", newline="") as f:
@@ -69,6 +73,7 @@ def write_csvs(gb, assignment, outcomes, directory):
             student = row["student"]
             name = ", ".join(n for n in (student and student.last_name, student and student.first_name)
                              if n) or row["student_id"]
+            final = None if row["score"] is None else max(0.0, row["score"] - row["late_penalty"])
             writer.writerow([name, (student and student.lms_user_id) or "", "", row["student_id"], "",
-                             _number(row["score"])])
+                             _number(final)])
     return grades, canvas

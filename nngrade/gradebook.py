@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbgrader
 import nbgrader.api
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, SubmittedNotebook
 
 from nngrade.config import scratch_config, venv_on_path
 
@@ -64,7 +64,8 @@ def sqlite_url(path):
 def copy_assignment(src, dst, assignment):
     """Create or update ``assignment``'s notebooks and cells in ``dst`` as they are in ``src``."""
     a = src.find_assignment(assignment)
-    dst.update_or_create_assignment(assignment, duedate=a.duedate)
+    # A template has no due date: never erase the one the instructor set in dst.
+    dst.update_or_create_assignment(assignment, **({"duedate": a.duedate} if a.duedate else {}))
     for nb in a.notebooks:
         dst.update_or_create_notebook(nb.name, assignment, kernelspec=nb.kernelspec)
         for c in nb.grade_cells:
@@ -103,11 +104,14 @@ def merge_submission(src, dst, assignment, student):
     dst.update_or_create_student(student)
     try:
         target = dst.find_submission(assignment, student)
+        _complete(dst, target)
     except MissingEntry:
         target = dst.add_submission(assignment, student)
     target.timestamp = submission.timestamp
     for notebook in submission.notebooks:
-        dst.find_submission_notebook(notebook.name, assignment, student).flagged = notebook.flagged
+        target_nb = dst.find_submission_notebook(notebook.name, assignment, student)
+        target_nb.flagged = notebook.flagged
+        target_nb.late_submission_penalty = notebook.late_submission_penalty
         for grade in notebook.grades:
             t = dst.find_grade(grade.cell.name, notebook.name, assignment, student)
             t.auto_score, t.needs_manual_grade = grade.auto_score, grade.needs_manual_grade
@@ -115,6 +119,43 @@ def merge_submission(src, dst, assignment, student):
             dst.find_comment(comment.cell.name, notebook.name, assignment, student).auto_comment = \
                 comment.auto_comment
     dst.db.commit()
+
+
+def due_date(gb, assignment):
+    """The assignment's due date in ``gb``, or None."""
+    try:
+        return gb.find_assignment(assignment).duedate
+    except MissingEntry:
+        return None
+
+
+def extension_seconds(gb, assignment, student):
+    """The extension of a student's deadline in ``gb``, in seconds, or None."""
+    try:
+        extension = gb.find_submission(assignment, student).extension
+    except MissingEntry:
+        return None
+    return extension.total_seconds() if extension else None
+
+
+def _complete(gb, submission):
+    """Give an existing submission the notebooks and cells its assignment has gained since it
+    was created (e.g. one made by ``nbgrader db`` to record an extension before the assignment
+    had notebooks), as ``Gradebook.add_submission`` does for a new one."""
+    for notebook in submission.assignment.notebooks:
+        submitted = next((nb for nb in submission.notebooks if nb.notebook_id == notebook.id), None)
+        if submitted is None:
+            submitted = SubmittedNotebook(notebook=notebook, assignment=submission)
+            gb.db.add(submitted)
+        graded = {grade.cell_id for grade in submitted.grades}
+        commented = {comment.cell_id for comment in submitted.comments}
+        for cell in notebook.grade_cells + notebook.task_cells:
+            if cell.id not in graded:
+                gb.db.add(Grade(cell_id=cell.id, notebook=submitted))
+        for cell in notebook.solution_cells + notebook.task_cells:
+            if cell.id not in commented:
+                gb.db.add(Comment(cell_id=cell.id, notebook=submitted))
+    gb.db.flush()
 
 
 def submission_scores(gb, assignment, student):

@@ -37,8 +37,8 @@ from tqdm import tqdm
 
 from nngrade import collect, sandbox, worker
 from nngrade.config import course_paths, default_db_url, load_course_config, venv_on_path
-from nngrade.gradebook import (build_template, copy_assignment, copy_template, merge_submission,
-                               sqlite_url, submission_scores)
+from nngrade.gradebook import (build_template, copy_assignment, copy_template, due_date,
+                               extension_seconds, merge_submission, sqlite_url, submission_scores)
 
 MARKER = ".nngrade.json"
 
@@ -244,7 +244,10 @@ def grade_class(settings):
         template_db = build_template(config, source_dir, assignment, course_id, run_root / "template")
         (run_root / "template").chmod(0o700)  # holds the hidden tests
         with Gradebook(sqlite_url(template_db)) as tgb, Gradebook(db_url, course_id) as gb:
+            if due_date(gb, assignment):  # the workers judge lateness against the real deadline
+                tgb.update_or_create_assignment(assignment, duedate=due_date(gb, assignment))
             copy_assignment(tgb, gb, assignment)
+            extensions = {s: extension_seconds(gb, assignment, s) for s in submissions}
             digests = {s: collect.checksum(d) for s, d in submissions.items()}
             outcomes = {} if settings.force else {
                 s: o for s in submissions
@@ -266,7 +269,8 @@ def grade_class(settings):
             try:
                 for student in todo:
                     job = _prepare_scratch(run_root, student, submissions[student], source_dir,
-                                           template_db, policy, job_common)
+                                           template_db, policy,
+                                           dict(job_common, extension_seconds=extensions[student]))
                     futures[pool.submit(workers.run, job)] = job
                 for future in as_completed(futures):
                     result = future.result()

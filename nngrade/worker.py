@@ -23,6 +23,7 @@ import sys
 import time
 import traceback
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import nbformat
@@ -118,6 +119,11 @@ def grade(job):
         if not (submitted / f"{name}.ipynb").exists():
             result["problems"].append(f"{name}.ipynb: not handed in")
 
+    if job.get("extension_seconds"):  # the instructor granted more time: late penalties see it
+        with Gradebook(config.CourseDirectory.db_url) as gb:
+            gb.update_or_create_student(student)
+            gb.update_or_create_submission(assignment, student,
+                                           extension=timedelta(seconds=job["extension_seconds"]))
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     start = time.perf_counter()
     outcome = api.autograde(assignment, student, force=True, create=True)

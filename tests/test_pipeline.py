@@ -346,7 +346,33 @@ def test_wall_clock_limit_stops_a_submission_without_a_grade(tmp_path):
     assert slow.status == "failed" and slow.score is None
     assert "longer than 8 s" in slow.problems[0]
     row = (course / "reports" / A / "grades.csv").read_text().splitlines()[1]
-    assert row.startswith("slow,,5,,failed,")
+    assert row.startswith("slow,,5,,,failed,")
+
+
+def test_due_dates_extensions_and_late_penalties_apply(tmp_path):
+    from datetime import datetime, timedelta
+
+    course = tmp_path / "course"
+    released = make_course(course)
+    with open(course / "nbgrader_config.py", "a") as f:
+        f.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    due = datetime(2026, 11, 20, 17, 0)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.update_or_create_assignment(A, duedate=due)
+        gb.update_or_create_student("extended")
+        gb.update_or_create_submission(A, "extended", extension=timedelta(days=2))
+    for student, handed_in in [("early", due - timedelta(hours=1)), ("late", due + timedelta(days=1)),
+                               ("extended", due + timedelta(days=1))]:
+        folder = submit(course, released, student)
+        (folder / "timestamp.txt").write_text(handed_in.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    grade_class(Settings(course_dir=course, assignment=A, jobs=2, cell_timeout=10, progress=False))
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert gb.find_assignment(A).duedate == due  # the run kept the instructor's deadline
+        penalty = {s.student.id: s.late_submission_penalty for s in gb.find_assignment(A).submissions}
+    assert penalty == {"early": 0, "late": 5, "extended": 0}
+    canvas = {r.split(",")[3]: r.split(",")[5] for r in
+              (course / "reports" / A / "canvas.csv").read_text().splitlines()[2:]}
+    assert canvas == {"early": "5", "late": "0", "extended": "5"}
 
 
 def test_zip_download_from_an_lms_is_collected(tmp_path):
