@@ -83,7 +83,7 @@ def _prepare_scratch(run_root, student, submission, source_dir, template_db, pol
     (scratch / "source").chmod(0o700)
     copy_template(template_db, scratch)
     (scratch / "exchange").mkdir()  # nbgrader's API wants one, even unused
-    sandbox.write_kernelspec(scratch / "jupyter", policy)
+    sandbox.write_kernelspec(scratch / "jupyter", dict(policy, home_root=str(scratch)))
     job = dict(job_common, student=student, scratch=str(scratch))
     (scratch / "job.json").write_text(json.dumps(job))
     return scratch / "job.json"

@@ -142,7 +142,8 @@ def launch(policy, kernel_args):
         os.chown(home, entry.pw_uid, entry.pw_gid)
         drop_privileges(policy["user"])
     else:
-        home = tempfile.mkdtemp(prefix="nngrade-home-")  # kernels run side by side
+        # kernels run side by side: one home each, in a folder the worker removes
+        home = tempfile.mkdtemp(prefix="kernel-home-", dir=policy.get("home_root"))
     # Die with the worker (set after setuid, which clears it).
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
     limit_resources(policy)

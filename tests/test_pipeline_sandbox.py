@@ -26,7 +26,8 @@ def run_in_kernel(tmp_path, monkeypatch, isolate):
     hidden.chmod(0o755)
     policy = {"isolate": isolate, "user": "nobody", "hide": [str(hidden)],
               "reveal": sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}),
-              "memory_bytes": 1024 * 2**20, "cpu_seconds": 60, "file_bytes": 2**26, "processes": 512}
+              "memory_bytes": 1024 * 2**20, "cpu_seconds": 60, "file_bytes": 2**26, "processes": 512,
+              "home_root": str(tmp_path)}
     sandbox.write_kernelspec(tmp_path / "jupyter", policy)
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setenv("NNGRADE_TEST_SECRET", "do not leak")
