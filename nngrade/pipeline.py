@@ -15,6 +15,7 @@
    writes the marker (so a crash between two steps only causes a regrade, never a loss);
 6. export the CSVs and the class report (:mod:`nngrade.export`, :mod:`nngrade.report`).
 """
+import importlib.util
 import json
 import multiprocessing
 import multiprocessing.forkserver
@@ -212,6 +213,13 @@ def _hidden_paths(config, course_paths_, db_url, run_root):
     return hidden + [str(run_root)]
 
 
+def _revealed_paths():
+    """What a kernel must reach even where the sandbox covers it: Python, the virtual
+    environment and nnref's source (an editable install imports it from the repository)."""
+    nnref = importlib.util.find_spec("nnref").submodule_search_locations[0]
+    return sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, nnref)})
+
+
 def grade_class(settings):
     """Grade every submission of ``settings.assignment``; returns a :class:`ClassRun`."""
     from nngrade import export, report
@@ -255,7 +263,7 @@ def grade_class(settings):
         todo = [s for s in submissions if s not in outcomes]
         policy = {"isolate": refusal is None, "user": settings.sandbox_user,
                   "hide": _hidden_paths(config, paths, db_url, run_root),
-                  "reveal": sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}),
+                  "reveal": _revealed_paths(),
                   "memory_bytes": settings.memory_mb * 2**20,
                   "cpu_seconds": settings.notebook_timeout, "file_bytes": 256 * 2**20,
                   "processes": 512}

@@ -73,33 +73,31 @@ def _blocked_ancestor(path):
 def isolate(hide, reveal, tmp_size="256m"):
     """Enter a private mount namespace: ``hide`` emptied, ``/tmp`` fresh, ``reveal`` reachable.
 
-    ``reveal`` lists folders the kernel's user must reach (the Python installation) that sit
-    below a folder it cannot enter (e.g. a pyenv in ``/root``): that folder is replaced by an
-    empty tmpfs holding only the revealed paths, which also hides the rest of it.
+    ``reveal`` lists folders the kernel must reach (the Python installation, the virtual
+    environment, nnref's source). Covering ``/tmp`` or a hidden path may cover them too (a
+    course cloned under ``/tmp``), and some sit below a folder the kernel's user cannot
+    enter (e.g. a pyenv in ``/root``, which is then replaced by an empty tmpfs, hiding the
+    rest of it). So each is held open before anything is covered and bound back at its own
+    path afterwards, from ``/proc/self/fd``, which still reaches the covered folder.
     """
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     # Mounts made from now on must not propagate back to the host.
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+    # Opened inside the new namespace, so that the bind mounts below may use them.
+    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in sorted(reveal, key=len)]
+    blocked = dict.fromkeys(filter(None, map(_blocked_ancestor, reveal)))  # before /tmp is covered
     for path in hide:
         if os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
         elif os.path.exists(path):
             _mount("/dev/null", path, None, MS_BIND, None)
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},mode=1777")
-    staged = []
-    for index, path in enumerate(reveal):
-        blocked = _blocked_ancestor(path)
-        if blocked is not None:
-            stage = f"/tmp/.reveal{index}"
-            os.mkdir(stage, 0o700)
-            _mount(path, stage, None, MS_BIND | MS_REC, None)
-            staged.append((path, blocked, stage))
-    for blocked in dict.fromkeys(b for _, b, _ in staged):
-        _mount("tmpfs", blocked, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
-    for path, _, stage in staged:
+    for folder in blocked:
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
+    for path, fd in handles:
         os.makedirs(path, exist_ok=True)
-        _mount(stage, path, None, MS_MOVE, None)
-        os.rmdir(stage)
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
+        os.close(fd)
 
 
 def drop_privileges(user):
