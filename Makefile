@@ -31,7 +31,7 @@ $(VENDOR_STAMP): Makefile
 	@command -v npm >/dev/null || { echo "make vendor needs npm (Debian: apt-get install npm)"; exit 1; }
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/.npm $(VENDOR)/mathjax $(VENDOR)/html-manager
 	cd $(VENDOR)/.npm && npm pack --silent $(NPM_PACKAGES) >/dev/null
-	cd $(VENDOR)/.npm && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar xzf "$$t" -C "$${t%.tgz}"; done
+	cd $(VENDOR)/.npm && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar xzf "$$t" -C "$${t%.tgz}" || exit 1; done
 	# MathJax: the component the pages load plus what it loads on demand (fonts, extensions).
 	cd $(VENDOR)/.npm/mathjax-3.2.2/package/es5 && \
 	  cp -r tex-mml-chtml.js input output ui a11y sre adaptors ../LICENSE $(CURDIR)/$(VENDOR)/mathjax/
