@@ -76,8 +76,11 @@ grade: setup
 	@test -n "$(A)" || (echo "usage: make grade A=<assignment> [JOBS=n]"; exit 2)
 	$(PY) -m nngrade $(A) --jobs $(JOBS)
 
+# nnref's training speed against hand-written NumPy and scikit-learn (writes
+# benchmarks/RESULTS.md), then the class grader's parallel speed-up (JOBS=n against JOBS=1).
 bench: setup
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_grading.py --repeats 3
 
 clean:
 	rm -rf _build
