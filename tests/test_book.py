@@ -1,10 +1,13 @@
 """The published book: strict build, table of contents, no leaks, self-contained, and a real browser.
 
-The book is built once per test session with `make book` (warnings are errors) into the
-repository's `_build/`, with Jupyter Book's execution cache, so a run without changes to the
-pages takes seconds. All tests here share that build and run on one xdist worker.
+The book is built with `make book` (warnings are errors) into the repository's `_build/`,
+with Jupyter Book's execution cache, so a run without changes to the pages takes seconds.
+All tests here share that build. pytest-xdist does not always keep one module's tests on one
+worker (even with `xdist_group`), and `make book` rewrites `_build/html`, so a worker holds an
+exclusive lock on the build while it runs this module's tests.
 """
 
+import fcntl
 import os
 import re
 import shutil
@@ -51,13 +54,18 @@ def run_make_book():
     return proc, time.monotonic() - start
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def book():
-    """Build the book with `make book`; return the build's output and duration."""
-    proc, seconds = run_make_book()
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"`make book` failed (warnings are errors):\n{log[-6000:]}"
-    return {"log": log, "seconds": seconds}
+    """Build the book with `make book`, holding the build's lock until this worker is done
+    with the module's tests; return the build's output and duration."""
+    lock = ROOT / "_build" / ".test-book.lock"
+    lock.parent.mkdir(exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        proc, seconds = run_make_book()
+        log = proc.stdout + proc.stderr
+        assert proc.returncode == 0, f"`make book` failed (warnings are errors):\n{log[-6000:]}"
+        yield {"log": log, "seconds": seconds}
 
 
 def test_book_builds_strictly_and_says_where_it_is(book):
