@@ -6,7 +6,7 @@
     autograded/, feedback/, gradebook.db        written by `nbgrader autograde` / `generate_feedback`
 
 Grading must be robust to what students do to a notebook. Each setting below was checked
-end to end by tests/test_assignments.py (nbgrader 0.9.6):
+end to end by tests/grading/test_assignments.py (nbgrader 0.9.6):
 
 * output on stderr (a warning, a print to sys.stderr) does not cost points (IgnorePattern);
 * edited test cells and other locked cells are restored from the gradebook (nbgrader's

@@ -6,7 +6,7 @@ assignment's solutions), then `nbgrader generate_assignment`, `autograde` and
 
 - ``solution``: the exercises with the instructor's solutions filled in: full marks;
 - ``untouched``: the exercises as released: zero;
-- ``wrong-<k>``: the k-th wrong answer of every part from tests/wrong_answers/<assignment>.py
+- ``wrong-<k>``: the k-th wrong answer of every part from tests/grading/wrong_answers/<assignment>.py
   (format in that folder's README): exactly the listed test cells lose points, each with
   the expected words in its error message;
 - ``hostile``: solutions, but one part wrong with its test cells edited to ``pass``, one part
@@ -33,7 +33,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir()
                      if p.is_dir() and any(p.glob("*.ipynb")))
@@ -97,9 +97,9 @@ def outside_lines(cells):
 
 
 def load_wrong_answers(assignment):
-    path = ROOT / "tests" / "wrong_answers" / f"{assignment}.py"
+    path = ROOT / "tests" / "grading" / "wrong_answers" / f"{assignment}.py"
     assert path.exists(), (f"{path.relative_to(ROOT)} is missing: every assignment needs "
-                           "deliberately wrong answers (see tests/wrong_answers/README.md)")
+                           "deliberately wrong answers (see tests/grading/wrong_answers/README.md)")
     namespace = {}
     exec(compile(path.read_text(), str(path), "exec"), namespace)
     return namespace["WRONG_ANSWERS"]

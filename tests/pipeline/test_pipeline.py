@@ -23,7 +23,7 @@ from nngrade.pipeline import grade_class, summary_table
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 A = "tiny"
 WHY_NOT_ISOLATED = sandbox.probe("nobody")  # None when kernels can be isolated here
 needs_isolation = pytest.mark.skipif(WHY_NOT_ISOLATED is not None,
@@ -428,7 +428,7 @@ def test_pilot_assignment_end_to_end(tmp_path):
     shutil.copytree(REPO / "solutions" / PILOT, course / "solutions" / PILOT)
     solved = nbformat.read(REPO / "solutions" / PILOT / f"{PILOT}.ipynb", as_version=4)
     blank = nbformat.read(REPO / "exercises" / PILOT / f"{PILOT}.ipynb", as_version=4)
-    spec = importlib.util.spec_from_file_location("wrong", REPO / "tests" / "wrong_answers" / f"{PILOT}.py")
+    spec = importlib.util.spec_from_file_location("wrong", REPO / "tests" / "grading" / "wrong_answers" / f"{PILOT}.py")
     wrong = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(wrong)
     answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solved.cells

@@ -12,7 +12,7 @@ import pytest
 
 from nnref import activations, layers, losses, optimizers, training
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import mlp_epoch  # noqa: E402
 
 

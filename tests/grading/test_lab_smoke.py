@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 
 from test_assignments import SOLUTION_MARKERS, filled, grade_id, meta, strip_lines
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PILOT = "ch02-activations"
 
