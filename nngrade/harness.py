@@ -21,6 +21,7 @@ Requests and replies are messages of :mod:`nnref.plain`, each preceded by its le
 While a call runs, the student's code may use the objects the grader passed (handles):
 each use is a ``{"op": "callback"}`` request from here, answered by the grader.
 """
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -111,8 +112,20 @@ def _grading_stub():
     module.in_student_kernel = lambda func: func
     module.call_student = lambda func, *args, disable=None, **kwargs: func(*args, **kwargs)
     module.check_environment = lambda: True
-    module.__getattr__ = lambda name: _Blocked(f"grading.{name}")
+    module.__getattr__ = _module_getattr(module.__name__)
     return module
+
+
+def _module_getattr(module_name):
+    """``__getattr__`` of a stand-in module: submodules of the package, blocked names in modules
+    (named like nnref's own messages: ``SquaredError.backward``)."""
+    def getattr_(name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if module_name == "nnref":
+            return importlib.import_module(f"nnref.{name}")
+        return _Blocked(name)
+    return getattr_
 
 
 class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -129,8 +142,7 @@ class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if spec.name == "nnref.plain":
             return plain
         module = types.ModuleType(spec.name)
-        prefix = spec.name.partition(".")[2]
-        module.__getattr__ = lambda name: _Blocked(f"{prefix}.{name}" if prefix else name)
+        module.__getattr__ = _module_getattr(spec.name)
         return module
 
     def exec_module(self, module):

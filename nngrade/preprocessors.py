@@ -145,6 +145,7 @@ def course_settings(cell_timeout=60):
                                                ClearHiddenTestsAndTracebacks]},
         # Feedback pages: no script from a submission runs; formulas need no MathJax.
         "HTMLExporter": {"sanitize_html": True, "template_name": "nngrade_feedback",
+                         "template_file": "feedback.html.j2",
                          "extra_template_basedirs": [str(TEMPLATES), _nbgrader_templates()],
                          "filters": {"clean_html": "nngrade.preprocessors.clean_html",
                                      "mathml": "nngrade.preprocessors.html_math_to_mathml"}},

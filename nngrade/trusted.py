@@ -232,32 +232,48 @@ def normalise_cells(nb, gradebook_notebook):
     A cell whose claimed ``grade_id`` names a locked or test cell gets that cell's source and
     metadata from the gradebook; one that names a solution cell keeps the student's source
     with the solution's metadata; any other cell (added by the student, or a second copy of
-    a known id) is the student's code with no nbgrader metadata. Returns the roles by index:
-    ``"test"``, ``"locked"``, ``"student"`` or ``"markdown"``.
+    a known id) is the student's code with no nbgrader metadata. Locked code cells that are
+    missing (deleted, or their metadata stripped) are put back before the next cell of the
+    release that is present, so the tests find what they use. Returns the role of each
+    cell: ``"test"``, ``"locked"``, ``"student"`` or ``"markdown"``.
     """
     source = {c.name: c for c in gradebook_notebook.source_cells}
+    order = [c.name for c in gradebook_notebook.source_cells]
     grades = {c.name: c for c in gradebook_notebook.grade_cells}
     solutions = {c.name for c in gradebook_notebook.solution_cells}
-    seen, roles = set(), []
+
+    def metadata(name):
+        meta = {"grade_id": name, "schema_version": 3, "solution": name in solutions,
+                "grade": name in grades, "locked": bool(source[name].locked), "task": False}
+        if name in grades:
+            meta["points"] = grades[name].max_score
+        return meta
+
+    present = {}
+    for index, cell in enumerate(nb.cells):
+        claimed = cell.metadata.pop("nbgrader", {}).get("grade_id")
+        if claimed in source and claimed not in present and cell.cell_type == source[claimed].cell_type:
+            present[claimed] = index
+            cell.metadata["nbgrader"] = metadata(claimed)
+            if source[claimed].locked:
+                cell.source = source[claimed].source
+    for name in reversed(order):  # last first, so that consecutive cells keep their order
+        if name in present or not source[name].locked or source[name].cell_type != "code":
+            continue
+        later = [present[n] for n in order[order.index(name) + 1:] if n in present]
+        at = min(later) if later else len(nb.cells)
+        cell = nbformat.v4.new_code_cell(source[name].source, metadata={"nbgrader": metadata(name)})
+        nb.cells.insert(at, cell)
+        present = {n: i + (i >= at) for n, i in present.items()}
+        present[name] = at
+    roles = []
     for cell in nb.cells:
-        claimed = cell.metadata.get("nbgrader", {}).get("grade_id")
-        known = claimed in source and claimed not in seen and cell.cell_type == source[claimed].cell_type
-        cell.metadata.pop("nbgrader", None)
-        if known:
-            seen.add(claimed)
-            original, graded = source[claimed], grades.get(claimed)
-            cell.metadata["nbgrader"] = {
-                "grade_id": claimed, "schema_version": 3, "solution": claimed in solutions,
-                "grade": graded is not None, "locked": bool(original.locked), "task": False}
-            if graded is not None:
-                cell.metadata["nbgrader"]["points"] = graded.max_score
-            if original.locked:
-                cell.source = original.source
+        meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code":
             roles.append("markdown")
-        elif known and grades.get(claimed) is not None and claimed not in solutions:
+        elif meta.get("grade") and not meta.get("solution"):
             roles.append("test")
-        elif known and source[claimed].locked:
+        elif meta.get("locked"):
             roles.append("locked")
         else:
             roles.append("student")
