@@ -25,10 +25,9 @@ class Settings:
     assignment: str
     jobs: int = field(default_factory=os.cpu_count)
     db_url: str | None = None          # None: the course config's db_url, else <course>/gradebook.db
-    cell_timeout: int | None = None    # seconds per cell; None: the course's Execute.timeout
+    cell_timeout: int | None = None    # seconds per cell; None: the course's TrustedExecute.timeout
     notebook_timeout: int = 600        # wall-clock seconds for a whole submission
     memory_mb: int = 2048              # address-space limit of a student's kernel
-    sandbox_user: str = "nobody"
     force: bool = False                # regrade even unchanged, already graded submissions
     progress: bool = True
 
