@@ -187,12 +187,12 @@ class GraderObject:
         return f"<object given by the grader #{self._id}>"
 
 
-class CellTimeout(Exception):
+class CellTimeoutError(Exception):
     """Raised in the student's code when it runs past the time limit."""
 
 
 def _on_alarm(signum, frame):
-    raise CellTimeout("this ran longer than the grader's time limit (an endless loop?) and was stopped")
+    raise CellTimeoutError("this ran longer than the grader's time limit (an endless loop?) and was stopped")
 
 
 class Harness:

@@ -11,7 +11,7 @@ autograde`` and ``make grade`` grade alike. One class per concern:
 - :class:`ClearHiddenTestsAndTracebacks` — feedback shows neither hidden test code nor a
   traceback that could quote it;
 - :func:`clean_html` and :func:`html_math_to_mathml` (filters of the feedback template
-  ``templates/nngrade_feedback``) — feedback pages run no script from a submission and show
+  ``templates/feedback/feedback.html.j2``, found before nbgrader's own ``feedback`` template) — feedback pages run no script from a submission and show
   formulas with no JavaScript and no network.
 """
 import re
@@ -144,7 +144,7 @@ def course_settings(cell_timeout=60):
         "GenerateFeedback": {"preprocessors": [GetGrades, CSSHTMLHeaderPreprocessor,
                                                ClearHiddenTestsAndTracebacks]},
         # Feedback pages: no script from a submission runs; formulas need no MathJax.
-        "HTMLExporter": {"sanitize_html": True, "template_name": "nngrade_feedback",
+        "HTMLExporter": {"sanitize_html": True, "template_name": "feedback",
                          "template_file": "feedback.html.j2",
                          "extra_template_basedirs": [str(TEMPLATES), _nbgrader_templates()],
                          "filters": {"clean_html": "nngrade.preprocessors.clean_html",

@@ -126,7 +126,7 @@ def test_an_endless_cell_is_stopped_and_the_kernel_goes_on(tmp_path):
     k = trusted.Kernel(tmp_path, sandbox.Policy(), timeout=2)
     try:
         text, error = run(k, "while True: pass")
-        assert error == "CellTimeout"
+        assert error == "CellTimeoutError"
         assert run(k, "print(1 + 1)")[0].strip() == "2"
     finally:
         k.close()
