@@ -58,7 +58,7 @@ import types
 
 import numpy as np
 
-__all__ = ["check_environment", "call_student", "check_array", "check_gradient",
+__all__ = ["check_environment", "call_student", "in_student_kernel", "check_array", "check_gradient",
            "check_derivative", "ALL", "COURSE_PYTHON", "COURSE_NUMPY"]
 
 # The course's environment (requirements.txt pins numpy==2.4.x for Python 3.11; a test
@@ -269,6 +269,12 @@ def call_student(func, *args, disable=ALL, **kwargs):
             raise AssertionError(f"{_describe(func)} changed its input (argument {i + 1}) in place: "
                                  "compute a new array instead (e.g. `y = 2 * z`, not `z *= 2`).")
     return result
+
+
+def in_student_kernel(func):
+    """Mark a helper of a locked cell that must run where the student's code runs (see the trust model)."""
+    func._nnref_in_student_kernel = True
+    return func
 
 
 # --------------------------------------------------------------------------------------
