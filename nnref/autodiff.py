@@ -54,7 +54,7 @@ import numpy as np
 
 from ._checks import as_float_array
 
-__all__ = ["Value", "Tensor", "topological_order", "unbroadcast", "softmax_cross_entropy"]
+__all__ = ["Node", "Value", "Tensor", "topological_order", "unbroadcast", "softmax_cross_entropy"]
 
 
 def topological_order(root):
@@ -82,8 +82,12 @@ def topological_order(root):
     return order
 
 
-class _Node:
-    """What :class:`Value` and :class:`Tensor` share: the graph and the reverse sweep."""
+class Node:
+    """A node of a computational graph: what :class:`Value` and :class:`Tensor` share.
+
+    Holds ``data``, ``grad``, ``inputs``, ``op`` and ``vjp`` (see :class:`Value`) and runs the
+    reverse sweep, :meth:`backward`. Not used directly.
+    """
 
     __slots__ = ("data", "grad", "inputs", "op", "vjp")
 
@@ -128,7 +132,7 @@ def _as_number(x, where):
     return x
 
 
-class Value(_Node):
+class Value(Node):
     r"""A scalar node: ``Value(x)`` wraps the number ``x`` as a leaf of a graph.
 
     Attributes: ``data`` (float), ``grad`` (float, :math:`\partial L/\partial` ``data`` after
@@ -300,7 +304,7 @@ def _expand(grad, shape, axes):
     return np.broadcast_to(np.expand_dims(grad, axes), shape)
 
 
-class Tensor(_Node):
+class Tensor(Node):
     r"""An array node: ``Tensor(x)`` wraps the array ``x`` (float64 unless it is float32).
 
     Attributes as for :class:`Value`, with ``data`` and ``grad`` arrays of the same shape.
