@@ -95,3 +95,23 @@ def test_widget_has_one_slider_per_parameter_and_checks_its_specification():
         figures.widget(draw_line)
     with pytest.raises(TypeError, match="drawing function"):
         figures.widget("not a function", slope=(0, 1, 0.1, 0.5))
+
+
+def test_reverse_sweep_shows_partial_then_accumulated_gradients():
+    import math
+
+    from nnref.autodiff import Value
+
+    fig, ax = plt.subplots()
+    x, y = Value(0.5), Value(-1.5)
+    f = (x * y + x).tanh()
+    order = figures.draw_graph(ax, f, steps=2)       # tanh and + done: x has only its share from s
+    df_ds = 1 - math.tanh(-0.25) ** 2
+    assert len(order) == 5 and math.isclose(x.grad, df_ds) and y.grad == 0.0
+    ax.clear()
+    figures.draw_graph(ax, f)                        # the whole sweep: both contributions added
+    assert math.isclose(x.grad, df_ds * (1 + -1.5)) and math.isclose(y.grad, df_ds * 0.5)
+    ax.clear()
+    figures.reverse_sweep(ax, x=0.5, y=-1.5, step=3)
+    assert "3 of 5 steps" in ax.get_title()
+    plt.close(fig)
