@@ -277,3 +277,31 @@ def reverse_sweep(ax, x=0.5, y=-1.5, step=5):
     draw_graph(ax, f, names=names, steps=int(round(step)))
     ax.set_title(f"$f = \\tanh(xy + x)$ at $x = {x:.2g}$, $y = {y:.2g}$: "
                  f"{int(round(step))} of 5 steps of the reverse sweep", fontsize=10)
+def running_statistics(ax, momentum, batch_size=32, steps=150, seed=0):
+    r"""Draw how batch norm's running mean tracks one feature during training (chapter 12).
+
+    The feature's true mean drifts while the layers before it learn: it rises from 0 to 2
+    over the first half of the ``steps`` training steps, then stays. Each step sees a batch of
+    ``batch_size`` values drawn around it (standard deviation 1), whose mean (grey dots)
+    scatters by :math:`1/\sqrt{N}`. The running mean (blue) follows
+    :math:`r \leftarrow m\,r + (1 - m)\,\mu_\mathcal{B}` from :math:`r = 0`: a momentum
+    :math:`m` near 1 averages over about :math:`1/(1 - m)` batches, so it is smooth but lags
+    behind the drift; a small :math:`m` follows the latest batches and their noise. The
+    title gives the error of the final estimate, which evaluation mode would use.
+    """
+    rng = np.random.default_rng(seed)
+    batch_size = max(2, int(round(batch_size)))
+    t = np.arange(1, steps + 1)
+    true_mean = 2.0 * np.clip(t / (steps / 2), 0.0, 1.0)
+    batch_means = true_mean + rng.standard_normal((steps, batch_size)).mean(axis=1)
+    running = np.empty(steps)
+    r = 0.0
+    for k, mu in enumerate(batch_means):
+        r = momentum * r + (1 - momentum) * mu
+        running[k] = r
+    ax.plot(t, batch_means, ".", color="0.65", ms=4, label=f"batch means ($N = {batch_size}$)")
+    ax.plot(t, true_mean, "--", color="black", lw=1.5, label="true mean of the feature")
+    ax.plot(t, running, color="tab:blue", lw=2.5, label="running mean")
+    ax.set(xlim=(0, steps + 1), ylim=(-1.0, 3.5), xlabel="training step (batch)", ylabel="feature mean",
+           title=f"momentum $m = {momentum:.2f}$: final error {running[-1] - true_mean[-1]:+.3f}")
+    ax.legend(loc="lower right", fontsize="small")

@@ -114,4 +114,17 @@ def test_reverse_sweep_shows_partial_then_accumulated_gradients():
     ax.clear()
     figures.reverse_sweep(ax, x=0.5, y=-1.5, step=3)
     assert "3 of 5 steps" in ax.get_title()
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_running_statistics_draws_the_momentum_recursion(momentum):
+    fig, ax = plt.subplots()
+    figures.running_statistics(ax, momentum, batch_size=16, steps=40)
+    lines = {ln.get_label(): ln.get_ydata() for ln in ax.lines}
+    batch_means, running = lines["batch means ($N = 16$)"], lines["running mean"]
+    expected, r = [], 0.0
+    for mu in batch_means:  # r <- m r + (1 - m) mu, starting from 0
+        r = momentum * r + (1 - momentum) * mu
+        expected.append(r)
+    np.testing.assert_allclose(running, expected)
+    if momentum == 0.0:
+        np.testing.assert_allclose(running, batch_means)
     plt.close(fig)
