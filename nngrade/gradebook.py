@@ -145,13 +145,21 @@ def submission_scores(gb, assignment, student):
 
 
 def is_pending(grade):
-    """True when a part still waits for a person: nbgrader marks it ``needs_manual_grade``
-    (a written answer, a notebook whose points were withheld) and no manual score was given.
+    """True when a part still waits for a person: nbgrader marks it ``needs_manual_grade``,
+    no manual score was given, and it is either a part graded by hand (a written answer, a
+    task, a free-response code cell) or one with an automatic score that a person must
+    confirm (points withheld for tampering).
 
-    (nbgrader also sets ``needs_manual_grade`` again on a regrade of a part that already has
-    a manual score, "to review"; that part has a score and is not pending.)
+    Not pending: a part with a manual score (nbgrader sets ``needs_manual_grade`` again
+    when such a part is regraded, "to review"), and a test cell that was never run (the
+    kernel died first: it scores 0 and the submission's status is ``error``).
     """
-    return bool(grade.needs_manual_grade) and grade.manual_score is None
+    if not grade.needs_manual_grade or grade.manual_score is not None:
+        return False
+    if grade.auto_score is not None:
+        return True
+    cell = grade.cell
+    return cell.cell_type == "markdown" or cell.name in {c.name for c in cell.notebook.solution_cells}
 
 
 def pending_points(notebook):
