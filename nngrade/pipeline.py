@@ -269,7 +269,11 @@ def record(gb, course, job, result, checksum):
             left_out = intake.copy_tree(source, target, limits, strict=False)
             result.problems += [f"{step}/: not copied into the course: {why}" for why in left_out]
             (target / MARKER).unlink(missing_ok=True)  # only the pipeline writes markers
-    _mark_feedback(gb, course, student)
+    try:
+        _mark_feedback(gb, course, student)
+    except Exception as error:  # the grades are merged; only the pages keep nbgrader's scores
+        result.problems.append(f"feedback/: scores not updated from the gradebook "
+                               f"({type(error).__name__}: {error})")
     result.score, result.max_score, result.notebook_scores = submission_scores(gb, assignment, student)
     result.pending = pending_points(gb.find_submission(assignment, student))
     if result.status == "graded":  # an error (dead kernel...) is graded again next run

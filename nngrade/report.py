@@ -92,7 +92,10 @@ def collect_statistics(gb, assignment, autograded_dir):
         student = submission.student.id
         for notebook in submission.notebooks:
             path = Path(autograded_dir) / student / assignment / f"{notebook.name}.ipynb"
-            messages = failure_messages(path) if path.exists() else {}
+            try:
+                messages = failure_messages(path) if path.exists() else {}
+            except Exception:  # an unreadable notebook must not cost the class its report
+                messages = {}
             default = (NO_ERROR if path.exists() else NOT_GRADED)
             for grade in notebook.grades:
                 cell = cells.get((notebook.name, grade.cell.name))

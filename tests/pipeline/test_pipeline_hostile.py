@@ -396,3 +396,40 @@ def test_intake_copy_never_follows_links(tmp_path):
     left_out = intake.copy_tree(source, tmp_path / "copy", intake.Limits(), strict=False)
     assert left_out == ["sub/shadow is a symbolic link"]
     assert [p.name for p in (tmp_path / "copy").rglob("*") if p.is_file()] == ["nb.ipynb"]
+
+
+def test_an_error_while_preparing_or_recording_costs_only_that_submission(tmp_path, monkeypatch):
+    from nngrade import pipeline
+    from nngrade.config import Settings
+    from nngrade.scratch import Scratch
+
+    course = tmp_path / "course"
+    released = make_course(course)
+    for student in ("honest", "unpreparable", "unrecordable"):
+        submit(course, released, student)
+    for_submission, merge = Scratch.for_submission, pipeline.merge_submission
+
+    def failing_preparation(self, student, *args, **kwargs):
+        if student == "unpreparable":
+            raise OSError(28, "No space left on device")
+        return for_submission(self, student, *args, **kwargs)
+
+    def failing_merge(src, dst, assignment, student):
+        if student == "unrecordable":
+            raise RuntimeError("the database went away")
+        return merge(src, dst, assignment, student)
+
+    monkeypatch.setattr(Scratch, "for_submission", failing_preparation)
+    monkeypatch.setattr(pipeline, "merge_submission", failing_merge)
+    run = pipeline.grade_class(Settings(course_dir=course, assignment=A, jobs=2, cell_timeout=10,
+                                        progress=False))
+    got = {o.student: (o.status, o.problems[0] if o.problems else "") for o in run.outcomes}
+    assert got["honest"] == ("graded", "")
+    assert got["unpreparable"][0] == "failed" and "No space left on device" in got["unpreparable"][1]
+    assert got["unrecordable"][0] == "failed" and "the database went away" in got["unrecordable"][1]
+    table = rows(course)
+    assert table["honest"]["score_so_far"] == str(AUTO)
+    assert table["unpreparable"]["score_so_far"] == table["unrecordable"]["score_so_far"] == ""
+    report = (course / "reports" / A / "report.html").read_text()
+    assert "No space left on device" in report and "the database went away" in report
+    assert pipeline.what_to_do(run)   # make grade would exit 1 and say what to do
