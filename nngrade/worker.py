@@ -85,8 +85,8 @@ def kernel_errors(path):
             if output.output_type == "error" and output.ename in KERNEL_ERRORS]
 
 
-# What the grader's own failures look like (nbgrader's log, the worker's log): the kernel
-# never came up, so nothing the submission did was graded.
+# What the grader's own failures look like in nbgrader's log: the kernel never came up, so
+# no code of the submission ran (and none could have written these lines there).
 INFRASTRUCTURE_ERRORS = {
     "Kernel died before replying to kernel_info": "the kernel died while starting",
     "Kernel didn't respond in": "the kernel did not answer when starting",
@@ -96,7 +96,7 @@ INFRASTRUCTURE_ERRORS = {
 
 
 def infrastructure_failure(*logs):
-    """Why the grader (not the submission) failed, from nbgrader's and the worker's logs, or None."""
+    """Why the grader (not the submission) failed, from nbgrader's log, or None."""
     text = "\n".join(filter(None, logs))
     for pattern, meaning in INFRASTRUCTURE_ERRORS.items():
         if pattern in text:
@@ -161,7 +161,8 @@ def grade(job):
         # nbgrader saves the grades of the notebooks it finished and gives up on the rest
         # (it deletes the autograded copy): those score 0. The pipeline records why.
         result.status = "error"
-        broken = infrastructure_failure(outcome.get("log"), outcome.get("error"), _worker_log(scratch))
+        # Only nbgrader's own log: the worker's log also holds what the kernel printed.
+        broken = infrastructure_failure(outcome.get("log"), outcome.get("error"))
         if broken:  # the grader failed, not the submission: never a grade
             result.infrastructure = True
             result.problems.append(f"not graded: {broken}; a failure of the grader, not of the "
@@ -182,14 +183,6 @@ def grade(job):
         if not feedback["success"]:
             result.problems.append("feedback not generated: " + _last_error(feedback))
     return result
-
-
-def _worker_log(scratch):
-    """This worker's log so far (the kernel launcher's complaints end up there too)."""
-    try:
-        return (Path(scratch) / "worker.log").read_text(errors="replace")[-20000:]
-    except OSError:
-        return ""
 
 
 def _last_error(outcome):
