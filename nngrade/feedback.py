@@ -9,10 +9,15 @@ score, and a note at the top says how many points are still to come.
 
 The scores are found by the structure of nbgrader 0.9.6's feedback template (the table of
 contents links ``href="#<grade_id>"``, the cell anchors ``name="<grade_id>"``); the note
-at the top needs only ``<body>``, so it is there even if the template changes.
+at the top needs only ``<body>``, so it is there even if the template changes. Marking a
+marked page again gives the same page as marking the original (the pipeline re-marks the
+pages of unchanged submissions on every run, so hand grading done since shows).
 """
 import html
 import re
+
+SCORE = r"(?:[-\d.]+|pending, graded by hand)"   # as nbgrader writes it, or as marked before
+NOTE = re.compile(r'<div class="alert alert-info nngrade-pending"[^>]*>.*?</div>', re.S)
 
 
 def _number(value):
@@ -29,17 +34,18 @@ def mark_scores(page, cells, totals):
                  else f"{_number(value)} / {_number(points)}")
         gid = re.escape(html.escape(grade_id))
         # table of contents: <a href="#id">Written response</a> (Score: 0.0 / 2.0)
-        page = re.sub(rf'(<a href="#{gid}">[^<]*</a> \(Score: )[-\d.]+ / [-\d.]+(\))',
+        page = re.sub(rf'(<a href="#{gid}">[^<]*</a> \(Score: ){SCORE} / [-\d.]+(\))',
                       lambda m: f"{m.group(1)}{shown}{m.group(2)}", page)
         # the cell's own heading: <a name="id"></a> ... Score: 0.0 / 2.0 <a href="#top">
-        page = re.sub(rf'(<a name="{gid}"></a>(?:(?!<a name=)[\s\S])*?Score: )[-\d.]+ / [-\d.]+(\s*<a href="#top">)',
+        page = re.sub(rf'(<a name="{gid}"></a>(?:(?!<a name=)[\s\S])*?Score: ){SCORE} / [-\d.]+(\s*<a href="#top">)',
                       lambda m: f"{m.group(1)}{shown}{m.group(2)}", page, count=1)
     if score is not None:
         total = f"{_number(score)} / {_number(max_score)}"
         if pending:
             total = f"{_number(score)} / {_number(max_score)} so far, {_number(pending)} points pending"
-        page = re.sub(r"(<h4>[^<]*\(Score: )[-\d.]+ / [-\d.]+(\)</h4>)",
+        page = re.sub(r"(<h4>[^<]*\(Score: )[-\d.]+ / [-\d.]+(?: so far, [-\d.]+ points pending)?(\)</h4>)",
                       lambda m: f"{m.group(1)}{total}{m.group(2)}", page, count=1)
+    page = NOTE.sub("", page)
     if pending:
         note = (f'<div class="alert alert-info nngrade-pending" style="margin: 1em">'
                 f"<b>Not final yet:</b> {_number(pending)} points of this notebook are still to be "

@@ -365,6 +365,13 @@ def publish(course, results, notices, sandbox_note, started):
                    time.perf_counter() - started, notices=notices)
     run.reports_dir = Path(course.settings.course_dir) / "reports" / course.assignment
     with Gradebook(course.db_url, course.course_id) as gb:
+        for result in outcomes:  # hand grading done since they were graded shows on the pages
+            if result.status == "unchanged":
+                try:
+                    _mark_feedback(gb, course, result.student)
+                except Exception as error:
+                    result.problems.append(f"feedback/: scores not updated from the gradebook "
+                                           f"({type(error).__name__}: {error})")
         export.write_csvs(gb, course.assignment, outcomes, run.reports_dir)
         report.write_report(gb, course.assignment,
                             Path(course.paths.root) / course.paths.autograded_directory,

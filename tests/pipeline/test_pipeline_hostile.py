@@ -316,6 +316,9 @@ def test_after_hand_grading_the_total_is_final(hostile_class):
     assert (alice["status"], alice["score"], alice["complete"], alice["pending_manual"]) == \
         ("unchanged", str(AUTO + HAND), "yes", "0")
     assert canvas(course)["alice"] == str(AUTO + HAND)
+    page = (course / "feedback" / "alice" / A / f"{A}.html").read_text()
+    assert "Not final yet" not in page and "pending" not in page
+    assert 'Written response</a> (Score: 2.0 / 2.0)' in page and "(Score: 7.0 / 7.0)" in page
     assert rows(course)["bob"]["status"] == "unchanged"
     # A rejected submission made clean is graded on the next run.
     os.unlink(course / "submitted" / "fifo" / A / "pipe")
