@@ -198,6 +198,8 @@ class NotPlainValue:
         self._message = f"`{name}` is {what}, which is not an answer the grader can read"
 
     def __getattr__(self, name):
+        if name.startswith("_"):  # introspection (getattr(x, "_flag", None), copy, repr...)
+            raise AttributeError(name)
         raise AssertionError(self._message)
 
     def _fail(self, *args, **kwargs):
@@ -394,7 +396,9 @@ class TrustedExecute(NbGraderPreprocessor):
     def _pin_kernel_helpers(self):
         """Locked helpers marked ``@grading.in_student_kernel`` run in the kernel, like student code."""
         for name, value in list(self.namespace.items()):
-            if getattr(value, "_nnref_in_student_kernel", False) and not isinstance(value, KernelFunction):
+            if name in self.from_kernel or not isinstance(value, types.FunctionType):
+                continue
+            if getattr(value, "_nnref_in_student_kernel", False):
                 self.namespace[name] = KernelFunction(self.kernel, name)
 
     def _run_trusted(self, code):
