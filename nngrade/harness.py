@@ -79,7 +79,8 @@ class ReferenceCalled(Exception):
     """Raised by every use of nnref in the graded kernel."""
 
 
-_called = []  # qualified names of nnref things the student's code tried to use
+_called = []  # qualified names of nnref things the student's code was refused
+_harness = None  # the running Harness, through which nnref's stand-ins ask the grader
 
 
 def _reference_called(qualname):
@@ -87,8 +88,14 @@ def _reference_called(qualname):
     return ReferenceCalled(f"nnref's {qualname} is not available while your answer is graded")
 
 
-class _Blocked:
-    """Stands for anything in nnref: attribute access works, any call raises."""
+class _Reference:
+    """Stands for anything in nnref (``activations.Sigmoid``, ``training.fit``...).
+
+    Attribute access builds the name; a call asks the grader, which runs the real nnref
+    there and answers with plain data or a handle. While a test calls the student's
+    function, the grader refuses what that test disables (the answer then "calls nnref's
+    reference"), exactly as in JupyterLab. Nothing of nnref's code is here.
+    """
 
     def __init__(self, qualname):
         self._qualname = qualname
@@ -96,13 +103,15 @@ class _Blocked:
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        return _Blocked(f"{self._qualname}.{name}")
+        return _Reference(f"{self._qualname}.{name}")
 
     def __call__(self, *args, **kwargs):
-        raise _reference_called(self._qualname)
+        if _harness is None:
+            raise _reference_called(self._qualname.partition(".")[2])
+        return _harness.callback("nnref", 0, self._qualname, args, kwargs)
 
     def __repr__(self):
-        return f"<nnref.{self._qualname}: not available while graded>"
+        return f"<nnref.{self._qualname} (run by the grader)>"
 
 
 def _grading_stub():
@@ -117,14 +126,13 @@ def _grading_stub():
 
 
 def _module_getattr(module_name):
-    """``__getattr__`` of a stand-in module: submodules of the package, blocked names in modules
-    (named like nnref's own messages: ``SquaredError.backward``)."""
+    """``__getattr__`` of a stand-in module: submodules of the package, references in modules."""
     def getattr_(name):
         if name.startswith("__"):
             raise AttributeError(name)
         if module_name == "nnref":
             return importlib.import_module(f"nnref.{name}")
-        return _Blocked(name)
+        return _Reference(f"{module_name.partition('.')[2]}.{name}")
     return getattr_
 
 
@@ -203,6 +211,7 @@ class Harness:
         self.shell = InteractiveShell.instance(colors="NoColor")
         self.shell._showtraceback = self._record_traceback
         self.error = None
+        self.inputs = []  # the array arguments of the call that is running
         signal.signal(signal.SIGALRM, _on_alarm)
 
     # -- talking to the grader ------------------------------------------------------------
@@ -223,8 +232,11 @@ class Harness:
         return plain.unpack(data, resolve=lambda i: GraderObject(i, self))
 
     def callback(self, what, handle_id, name, args, kwargs):
-        send(self.sock, plain.pack([list(args), kwargs], handle=self._handle_of, op="callback",
-                                   what=what, id=handle_id, name=name))
+        """Ask the grader to use one of its objects (or nnref); the arrays the running call
+        received go along, so that what the grader computes sees the student's in-place
+        changes (a numerical gradient perturbs ``x`` and calls ``f()``)."""
+        send(self.sock, plain.pack([list(args), kwargs, self.inputs], handle=self._handle_of,
+                                   op="callback", what=what, id=handle_id, name=name))
         value, header = self.read(receive(self.sock))
         if header.get("reference"):
             raise _reference_called(header["reference"])
@@ -280,7 +292,7 @@ class Harness:
         func = self.shell.user_ns.get(name)
         if not callable(func):
             return self.reply(None, status="missing")
-        inputs = [a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray)]
+        inputs = self.inputs = [a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray)]
         del _called[:]
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
@@ -296,6 +308,7 @@ class Harness:
                               evalue=str(error), traceback=lines)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            self.inputs = []
         try:
             result = plain.round_trip(result)
         except plain.NotPlain as error:
@@ -326,7 +339,8 @@ def main():
     sys.meta_path.insert(0, _StubFinder())
     for name in [m for m in sys.modules if m == "nnref" or m.startswith("nnref.")]:
         del sys.modules[name]
-    harness = Harness(sock)
+    global _harness
+    harness = _harness = Harness(sock)
     send(sock, plain.pack(None, ready=True))
     harness.serve()
 

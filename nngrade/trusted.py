@@ -22,19 +22,25 @@ See ARCHITECTURE.md, "The grading trust model".
 """
 import builtins
 import contextlib
+import importlib
 import io
 import json
+import pkgutil
 import select
+import signal
 import struct
+import threading
 import time
 import types
 
 import nbformat
+import numpy as np
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer
 
 from nngrade import sandbox
+import nnref
 from nnref import grading, plain
 
 _LENGTH = struct.Struct(">Q")
@@ -42,6 +48,9 @@ ERROR_NAMES = {"timeout": "CellTimeoutError", "dead": "DeadKernelError"}  # read
 OUTPUT_MIME = ("text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/jpeg",
                "image/svg+xml")
 MAX_TRACEBACK = 60  # lines of a student's traceback kept
+# nnref's modules the kernel may use through the grader (as in JupyterLab; tests disable some).
+REFERENCE_MODULES = {m.name for m in pkgutil.iter_modules(nnref.__path__)
+                     if not m.name.startswith("_") and m.name not in ("grading", "figures", "plain")}
 _MISSING = object()
 
 
@@ -59,6 +68,7 @@ class Kernel:
     def __init__(self, workdir, policy, timeout, start_timeout=60):
         self.timeout = timeout
         self.handles = {}   # objects this side passed to the kernel, by handle id
+        self.inputs = []    # the array arguments of the student's function being called
         self.dead = None    # the KernelGone that ended it
         self.sandbox = sandbox.start(workdir, policy)
         try:
@@ -125,30 +135,63 @@ class Kernel:
             raise
 
     def _callback(self, value, request):
-        """Do what the student's code asked of an object this side passed; return the reply."""
+        """Do what the student's code asked of an object this side passed, or of nnref; return
+        the reply. The call's array arguments, as the student's code has left them, are
+        copied into this side's arrays first (they are the same arrays in JupyterLab)."""
         try:
-            target = self.handles[request["id"]]
-            args, kwargs = value
+            args, kwargs, inputs = value
+            self._sync(inputs)
             what, name = request["what"], request.get("name", "")
+            if what == "nnref":
+                return self._reply(self._run_reference(name, args, kwargs))
+            target = self.handles[request["id"]]
             if what == "getattr":
-                if type(name) is not str or name.startswith("_"):
-                    raise AttributeError(f"{name!r} is not available")
-                result = getattr(target, name)
-                if isinstance(result, types.ModuleType):
-                    raise AttributeError(f"{name!r} is not available")
+                result = _public_attribute(target, name)
             elif what == "call":
-                result = target(*args, **kwargs)
+                result = self._limited(target, args, kwargs)
             elif what == "getitem":
                 result = target[args[0]]
             elif what == "len":
                 result = len(target)
             else:
                 raise ValueError(f"unknown request {what!r}")
-            return plain.pack(result, handle=self._register)
+            return self._reply(result)
         except grading.ReferenceCalled:
             return plain.pack(None, reference=grading._state.called)
         except Exception as error:  # the student's use was wrong: tell their code
             return plain.pack(None, error=f"{type(error).__name__}: {error}")
+
+    def _reply(self, result):
+        return plain.pack(result, handle=self._register)
+
+    def _sync(self, inputs):
+        if type(inputs) is list and len(inputs) == len(self.inputs):
+            for mine, theirs in zip(self.inputs, inputs):
+                if isinstance(theirs, np.ndarray) and theirs.shape == mine.shape:
+                    np.copyto(mine, theirs, casting="unsafe")
+
+    def _run_reference(self, qualname, args, kwargs):
+        """Call ``nnref.<module>.<name>...`` for the kernel (nnref's stand-ins there ask for it)."""
+        module, _, rest = qualname.partition(".")
+        if module not in REFERENCE_MODULES or not rest:
+            raise AttributeError(f"nnref.{qualname} is not available")
+        target = importlib.import_module(f"nnref.{module}")
+        for name in rest.split("."):
+            target = _public_attribute(target, name)
+        return self._limited(target, args, kwargs)
+
+    def _limited(self, function, args, kwargs):
+        """Call trusted code for the kernel, stopped after the time limit (the kernel chose the
+        arguments: ``fit(..., epochs=10**9)`` must not hold up the grader)."""
+        if threading.current_thread() is not threading.main_thread():
+            return function(*args, **kwargs)
+        previous = signal.signal(signal.SIGALRM, _too_long)
+        signal.setitimer(signal.ITIMER_REAL, self.timeout)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
     def close(self):
         self.sandbox.close()
@@ -162,15 +205,22 @@ class KernelFunction(grading.RemoteFunction):
         self.__name__ = name
 
     def invoke(self, args, kwargs, disable):
-        with grading.reference_disabled(disable) as state:
-            value, reply = self.kernel.request([list(args), dict(kwargs)], op="call", name=self.__name__)
-            trusted_reference = state.called
+        self.kernel.inputs = grading._array_inputs(args, kwargs)
+        try:
+            with grading.reference_disabled(disable) as state:
+                value, reply = self.kernel.request([list(args), dict(kwargs)], op="call", name=self.__name__)
+                trusted_reference = state.called
+        finally:
+            inputs, self.kernel.inputs = self.kernel.inputs, []
         outcome = grading.Outcome(reference=_text(reply.get("reference")) or trusted_reference)
         status = reply.get("status")
         if status == "ok" and outcome.reference is None:
             if not (type(value) is list and len(value) == 2 and type(value[1]) is list):
                 raise AssertionError(f"`{self.__name__}`: the kernel's answer was not readable")
             outcome.value, outcome.inputs_after = value
+            self.kernel.inputs = inputs
+            self.kernel._sync(outcome.inputs_after)  # changed in place there: here too, as in JupyterLab
+            self.kernel.inputs = []
         elif status == "raised":
             lines = reply.get("traceback") if type(reply.get("traceback")) is list else []
             outcome.raised = (_text(reply.get("ename"), 100) or "Exception", _text(reply.get("evalue")) or "",
@@ -208,6 +258,20 @@ class NotPlainValue:
     __call__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __float__ = __int__ = \
         __len__ = __iter__ = __getitem__ = __array__ = __add__ = __sub__ = __mul__ = __truediv__ = _fail
     __hash__ = None
+
+
+def _too_long(signum, frame):
+    raise TimeoutError("the grader stopped it: it ran longer than the time limit")
+
+
+def _public_attribute(target, name):
+    """``getattr(target, name)`` for the kernel: public names only, never a module."""
+    if type(name) is not str or name.startswith("_"):
+        raise AttributeError(f"{name!r} is not available")
+    result = getattr(target, name)
+    if isinstance(result, types.ModuleType):
+        raise AttributeError(f"{name!r} is not available")
+    return result
 
 
 def _text(value, limit=20_000):
