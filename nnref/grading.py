@@ -343,6 +343,9 @@ def _shape_problem(a, e, per_example):
     if batch_axis and a.shape[0] == 1:
         return (f"has shape {a.shape} instead of {e.shape}: drop the extra axis of length 1 "
                 "(e.g. `.sum(axis=0)` without `keepdims=True`).")
+    if a.shape == e.shape + (1,):
+        return (f"has shape {a.shape} instead of {e.shape}: drop the trailing axis of length 1 "
+                "(`keepdims=True` keeps it; sum without it, or `.ravel()` the result).")
     if batch_axis or (per_example is not None and a.shape == per_example.shape):
         return (f"has shape {a.shape} instead of {e.shape}: one row per example. This quantity is "
                 "shared by all examples, so its gradient sums over the batch: `.sum(axis=0)`.")

@@ -397,3 +397,7 @@ def test_a_stub_renders_in_a_few_lines_but_the_students_own_error_keeps_its_trac
     with pytest.raises(ValueError) as info:
         grading.call_student(broken, np.ones(3))
     assert not hasattr(info.value, "_render_traceback_")
+
+
+def test_trailing_keepdims_axis():
+    assert "trailing axis of length 1" in message(E.sum(axis=1, keepdims=True), E.sum(axis=1))
