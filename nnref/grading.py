@@ -346,6 +346,9 @@ def _shape_problem(a, e, per_example):
     if a.shape == e.shape + (1,):
         return (f"has shape {a.shape} instead of {e.shape}: drop the trailing axis of length 1 "
                 "(`keepdims=True` keeps it; sum without it, or `.ravel()` the result).")
+    if per_example is not None and per_example.ndim == 2 and a.shape == per_example.shape[:1] != e.shape:
+        return (f"has shape {a.shape}, one value per example, instead of {e.shape}: it is summed over "
+                "axis 1 (the outputs) instead of axis 0 (the examples): `.sum(axis=0)`.")
     if batch_axis or (per_example is not None and a.shape == per_example.shape):
         return (f"has shape {a.shape} instead of {e.shape}: one row per example. This quantity is "
                 "shared by all examples, so its gradient sums over the batch: `.sum(axis=0)`.")

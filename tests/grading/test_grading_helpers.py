@@ -401,3 +401,9 @@ def test_a_stub_renders_in_a_few_lines_but_the_students_own_error_keeps_its_trac
 
 def test_trailing_keepdims_axis():
     assert "trailing axis of length 1" in message(E.sum(axis=1, keepdims=True), E.sum(axis=1))
+
+
+def test_bias_summed_over_the_wrong_axis():
+    per_example = np.arange(12.0).reshape(4, 3)
+    text = message(per_example.sum(axis=1), per_example.sum(axis=0), per_example=per_example)
+    assert "summed over axis 1" in text

@@ -174,6 +174,6 @@ WRONG_GRADIENTS = {"W3", "b3"}
 """, {"bug_hunt_hidden": "not the set of wrong gradients"}),
         ("a list instead of a set", """
 WRONG_GRADIENTS = ["W1", "b1"]
-""", {"bug_hunt_tests": "should be a set"}),
+""", {"bug_hunt_tests": "should be a set", "bug_hunt_hidden": ""}),
     ],
 }
