@@ -484,7 +484,9 @@ class TrustedExecute(NbGraderPreprocessor):
             except NameError as failure:
                 error = _error("NameError", f"{failure}: run the cell that defines it, and do not delete or "
                                             "rename it")
-            except Exception as failure:  # a failed check (AssertionError) or an unusable answer
+            except AssertionError as failure:  # a failed check (grading.CheckFailed, or a plain assert)
+                error = _error("AssertionError", str(failure))
+            except Exception as failure:  # an answer the checks could not use
                 error = _error(type(failure).__name__, str(failure))
         _close_figures()
         outputs = []

@@ -6,6 +6,10 @@ The course's conventions (DESIGN.md section 3): batch-first data ``X`` of shape
 (denominator layout); losses are means over the batch; float64 by default; randomness
 only through an explicit ``numpy.random.Generator``.
 
+Docstrings name the documents the course follows by the short names of the book's References
+page (Zaupa, Ruiz, the Solutions 16 sheet, Chadha, the MLP lecture) and use the book's
+notation (the learning rate is ``eta``, ``lr`` in code; ``alpha`` is the leaky ReLU's slope).
+
 Modules: :mod:`~nnref.activations`, :mod:`~nnref.losses`, :mod:`~nnref.initializers`,
 :mod:`~nnref.layers`, :mod:`~nnref.optimizers`, :mod:`~nnref.gradcheck` (NumPy only),
 :mod:`~nnref.training` (adds tqdm), :mod:`~nnref.data` (scikit-learn, imported lazily).

@@ -73,7 +73,7 @@ class Identity(Elementwise):
 
 
 class Step(Elementwise):
-    """Heaviside step: ``f(z) = 1`` if ``z >= 0`` else ``0`` (seed 001's convention at 0).
+    """Heaviside step: ``f(z) = 1`` if ``z >= 0`` else ``0`` (Ruiz's convention at 0).
 
     ``f'(z) = 0`` everywhere. Strictly, the derivative is undefined at ``z = 0`` (the
     function jumps there); we return 0 there too, the value on both sides. This zero
@@ -118,7 +118,7 @@ class ReLU(Elementwise):
     """Rectified linear unit: ``f(z) = max(0, z)``; ``f'(z) = 1`` if ``z > 0`` else ``0``.
 
     ``f'(0)`` is undefined (the graph has a kink); we use 0, the usual choice in
-    libraries. Seed 001 writes ``f'(z) = step(z)``, which would give 1 at 0; for gradient
+    libraries. Ruiz writes ``f'(z) = step(z)``, which would give 1 at 0; for gradient
     descent the choice does not matter, because ``z`` is almost never exactly 0.
     """
 

@@ -22,7 +22,7 @@ def _check_noise(noise, where):
 
 
 def xor():
-    """The four points of XOR in seed 000's order: ``(0,0), (0,1), (1,0), (1,1)`` with labels ``0, 1, 1, 0``.
+    """The four points of XOR in Zaupa's order: ``(0,0), (0,1), (1,0), (1,1)`` with labels ``0, 1, 1, 0``.
 
     ``X`` has shape ``(4, 2)``, ``y`` shape ``(4,)``.
     """
@@ -32,7 +32,7 @@ def xor():
 
 
 def housing(n=50, rng=None, noise=0.1):
-    """House size -> price, the regression example of seed 003 (with invented numbers).
+    """House size -> price, Chadha's regression example (with invented numbers).
 
     Sizes ``x`` are uniform in [0.5, 3.5] (thousands of square feet); prices (hundreds
     of thousands of dollars) follow a line with a floor at zero, ``max(0, 1.5 (x - 1))``,

@@ -44,8 +44,10 @@ A typical visible test cell::
     W, b = grading.call_student(collapse_linear, W1, b1, W2, b2)
     grading.check_array(W, W1 @ W2, name="W")
 
-Every check raises ``AssertionError`` with a message written for the student and with no
-traceback noise from inside this module (``raise … from None``).
+Every check raises ``CheckFailed``, a subclass of ``AssertionError``, with a message written
+for the student. In JupyterLab (and in the feedback pages) it is shown as two lines, the
+check's name and its message, instead of a traceback into this module; an error raised by
+the student's own code keeps its full traceback.
 """
 
 import contextlib
@@ -63,7 +65,7 @@ import numpy as np
 from nnref import plain
 
 __all__ = ["check_environment", "call_student", "in_student_kernel", "check_array", "check_gradient",
-           "check_derivative", "ALL", "COURSE_PYTHON", "COURSE_NUMPY"]
+           "check_derivative", "CheckFailed", "ALL", "COURSE_PYTHON", "COURSE_NUMPY"]
 
 # The course's environment (requirements.txt pins numpy==2.4.x for Python 3.11; a test
 # keeps these in step with it). Major.minor is what must match: patch releases do not
@@ -75,6 +77,24 @@ COURSE_NUMPY = (2, 4)
 # no answers: grading itself, the data sets, the book's figure helpers).
 ALL = "all of nnref"
 _NOT_REFERENCE = {"grading", "data", "figures", "plain"}
+
+class CheckFailed(AssertionError):
+    """A check of a test cell failed: the answer is wrong, and ``str(error)`` says how.
+
+    It is an ``AssertionError`` (graders count it as a failed test). IPython shows it through
+    ``_render_traceback_``: the name of what was checked and the message, in a few lines,
+    without a traceback into ``nnref.grading`` (which would only bury the one useful sentence).
+    """
+
+    def __init__(self, message, test=None):
+        super().__init__(message)
+        self.test = test
+
+    def _render_traceback_(self):
+        red, bold, reset = "\x1b[31m", "\x1b[1m", "\x1b[0m"
+        title = f"Test failed: {self.test}" if self.test else "Test failed"
+        return [f"{red}{bold}{title}{reset}", f"{red}AssertionError:{reset} {self}"]
+
 
 _FIX_ENV = ("close JupyterLab, then in a terminal in the course folder run `make setup` "
             "and start JupyterLab again with `make lab`")
@@ -359,25 +379,27 @@ def call_student(func, *args, disable=ALL, **kwargs):
     if isinstance(func, RemoteFunction):
         outcome = func.invoke(args, kwargs, disable)
     elif not callable(func):
-        raise AssertionError(f"{func!r} is not a function: did you overwrite its name?")
+        raise CheckFailed(f"{func!r} is not a function: did you overwrite its name?")
     else:
         outcome = _run_here(func, args, kwargs, disable)
     if outcome.raised and outcome.raised[0] == "NotImplementedError" and not outcome.reference:
-        raise AssertionError(f"{_describe(func)} is not answered yet: replace "
-                             "`raise NotImplementedError()` with your code.") from None
+        raise CheckFailed(f"{_describe(func)} is not answered yet: replace "
+                          "`raise NotImplementedError()` with your code.", test=_describe(func)) from None
     if outcome.reference:
-        raise AssertionError(f"{_describe(func)} calls nnref's reference ({outcome.reference}): this part asks "
-                             "you to write it yourself with NumPy, so it scores 0.")
+        raise CheckFailed(f"{_describe(func)} calls nnref's reference ({outcome.reference}): this part asks "
+                          "you to write it yourself with NumPy, so it scores 0.", test=_describe(func))
     if outcome.raised:
         raise StudentError(func, *outcome.raised)
     if outcome.not_plain:
-        raise AssertionError(f"{_describe(func)} returned {outcome.not_plain}, which is not an answer the "
-                             "grader can read: return NumPy arrays or numbers (or a tuple, list or "
-                             "dict of them).")
+        raise CheckFailed(f"{_describe(func)} returned {outcome.not_plain}, which is not an answer the "
+                          "grader can read: return NumPy arrays or numbers (or a tuple, list or "
+                          "dict of them).", test=_describe(func))
     for i, (original, after) in enumerate(zip(before, outcome.inputs_after)):
         if _changed(original, after):
-            raise AssertionError(f"{_describe(func)} changed its input (argument {i + 1}) in place: "
-                                 "compute a new array instead (e.g. `y = 2 * z`, not `z *= 2`).")
+            raise CheckFailed(f"{_describe(func)} changed its input (argument {i + 1}) in place and "
+                              "did not leave it as it was: leave every input as you found it (where the "
+                              "task does not ask you to change it, compute a new array, e.g. "
+                              "`y = 2 * z`, not `z *= 2`).", test=_describe(func))
     return outcome.value
 
 
@@ -389,6 +411,15 @@ def _fmt(value):
     return f"{value:.6g}"
 
 
+def _fmt_pair(actual, expected):
+    """Format two different numbers with just enough digits to show that they differ."""
+    for digits in range(6, 18):
+        a, e = f"{actual:.{digits}g}", f"{expected:.{digits}g}"
+        if a != e:
+            return a, e
+    return a, e
+
+
 def _fmt_index(index):
     return str(index[0]) if len(index) == 1 else str(tuple(int(i) for i in index))
 
@@ -396,8 +427,17 @@ def _fmt_index(index):
 def _shape_problem(a, e, per_example):
     """Describe why ``a.shape != e.shape`` (both are arrays)."""
     if a.ndim == 0:
-        return (f"is a single number, but it should be an array of shape {e.shape} "
-                "(one value per entry; e.g. `np.full_like(z, value)`).")
+        value, wanted = float(a), f"an array of shape {e.shape}"
+        if e.size >= 1 and np.allclose(e, value, rtol=1e-6, atol=1e-12):
+            return (f"is a single number, but it should be {wanted}: the value is right for every "
+                    "entry, so return one per entry (e.g. `np.full_like(z, value)`).")
+        if e.size > 1 and np.isclose(value, float(e.sum()), rtol=1e-6, atol=1e-12):
+            return (f"is a single number, the sum of the {e.size} expected entries, but it should be "
+                    f"{wanted} (one value per entry): drop the sum (`np.sum`, `.sum()`) at the end.")
+        if e.size > 1 and np.isclose(value, float(e.mean()), rtol=1e-6, atol=1e-12):
+            return (f"is a single number, the mean of the {e.size} expected entries, but it should be "
+                    f"{wanted} (one value per entry): drop the mean at the end.")
+        return f"is a single number, but it should be {wanted} (one value per entry)."
     if a.ndim >= 2 and a.shape == e.shape[::-1]:
         return (f"has shape {a.shape}, the transpose of the expected shape {e.shape}: check the "
                 "order of the factors in your matrix products and where you put `.T`.")
@@ -405,6 +445,12 @@ def _shape_problem(a, e, per_example):
     if batch_axis and a.shape[0] == 1:
         return (f"has shape {a.shape} instead of {e.shape}: drop the extra axis of length 1 "
                 "(e.g. `.sum(axis=0)` without `keepdims=True`).")
+    if a.shape == e.shape + (1,):
+        return (f"has shape {a.shape} instead of {e.shape}: drop the trailing axis of length 1 "
+                "(`keepdims=True` keeps it; sum without it, or `.ravel()` the result).")
+    if per_example is not None and per_example.ndim == 2 and a.shape == per_example.shape[:1] != e.shape:
+        return (f"has shape {a.shape}, one value per example, instead of {e.shape}: it is summed over "
+                "axis 1 (the outputs) instead of axis 0 (the examples): `.sum(axis=0)`.")
     if batch_axis or (per_example is not None and a.shape == per_example.shape):
         return (f"has shape {a.shape} instead of {e.shape}: one row per example. This quantity is "
                 "shared by all examples, so its gradient sums over the batch: `.sum(axis=0)`.")
@@ -431,12 +477,16 @@ def _factor_problem(a, e, batch_size, rtol, atol):
     if norm == 0.0:
         return None
     c = float(np.sum(a * e)) / norm
-    if not np.allclose(a, c * e, rtol=rtol, atol=atol):
+    if c == 0.0 or not np.allclose(a, c * e, rtol=rtol, atol=atol):
         return None
     near = lambda target: np.isclose(c, target, rtol=1e-6, atol=0.0)  # noqa: E731
     if near(-1.0):
         return ("has the wrong sign: it is exactly minus the expected values (check the order "
                 "of a difference such as `a - y`, and signs from the chain rule).")
+    if batch_size and 1 < batch_size < e.size and e.size % batch_size == 0 and near(batch_size / e.size):
+        return (f"is {e.size // batch_size} times too small: it is divided by the number of entries "
+                f"({e.size}) instead of by N = {batch_size}. The loss sums over each example's outputs "
+                "and averages over the N examples only.")
     if batch_size and batch_size != 1:
         n = batch_size
         if near(n):
@@ -465,9 +515,6 @@ def _value_problem(a, e, batch_size, per_example, mistakes, rtol, atol):
         wrong = np.asarray(wrong, dtype=np.float64)
         if wrong.shape == a.shape and np.allclose(a, wrong, rtol=rtol, atol=atol):
             return f"matches a common mistake: {description}."
-    if not np.any(a) and np.any(e):
-        return ("is all zeros: the shape is right but the values are not (a placeholder such "
-                "as `np.zeros_like(...)` left in?).")
     if a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
         transposed = np.swapaxes(e, -1, -2)
         if not np.allclose(e, transposed, rtol=rtol, atol=atol) and np.allclose(a, transposed, rtol=rtol, atol=atol):
@@ -483,11 +530,15 @@ def _value_problem(a, e, batch_size, per_example, mistakes, rtol, atol):
         return factor
     error = np.where(close, 0.0, np.abs(a - e))
     index = np.unravel_index(int(np.argmax(error)), a.shape) if a.ndim else ()
+    got, want = _fmt_pair(a[index], e[index])
+    off = f"off by {_fmt(abs(a[index] - e[index]))}" + (
+        f", a relative error of {abs(a[index] - e[index]) / abs(e[index]):.1e}" if e[index] else "")
     if a.ndim == 0:
-        return f"is {_fmt(a[()])}, but it should be {_fmt(e[()])}."
+        return f"is {got}, but it should be {want} ({off})."
     wrong = int(np.count_nonzero(~close))
-    return (f"has {wrong} wrong entr{'y' if wrong == 1 else 'ies'} out of {a.size}; the largest "
-            f"error is at index {_fmt_index(index)}: got {_fmt(a[index])}, expected {_fmt(e[index])}.")
+    zeros = "is all zeros, and " if not np.any(a) else ""
+    return (f"{zeros}has {wrong} wrong entr{'y' if wrong == 1 else 'ies'} out of {a.size}; the largest "
+            f"error is at index {_fmt_index(index)}: got {got}, expected {want} ({off}).")
 
 
 def diagnose(actual, expected, *, batch_size=None, per_example=None, mistakes=None,
@@ -525,7 +576,7 @@ def diagnose(actual, expected, *, batch_size=None, per_example=None, mistakes=No
 
 def check_array(actual, expected, name="your answer", *, batch_size=None, per_example=None,
                 mistakes=None, rtol=1e-6, atol=1e-9):
-    """Raise ``AssertionError`` ("<name> <diagnosis>") unless ``actual`` matches ``expected``.
+    """Raise ``CheckFailed`` ("<name> <diagnosis>") unless ``actual`` matches ``expected``.
 
     Values match when ``|actual - expected| <= atol + rtol * |expected|`` entrywise; the
     shape and (for float ``expected``) the dtype must be equal. See ``diagnose``.
@@ -534,7 +585,7 @@ def check_array(actual, expected, name="your answer", *, batch_size=None, per_ex
     problem = diagnose(actual, expected, batch_size=batch_size, per_example=per_example,
                        mistakes=mistakes, rtol=rtol, atol=atol)
     if problem:
-        raise AssertionError(f"{name} {problem}") from None
+        raise CheckFailed(f"{name} {problem}", test=name) from None
 
 
 def check_gradient(actual, f, x, name="your gradient", *, batch_size=None, per_example=None,
@@ -554,8 +605,8 @@ def check_gradient(actual, f, x, name="your gradient", *, batch_size=None, per_e
     problem = diagnose(actual, numerical, batch_size=batch_size, per_example=per_example,
                        mistakes=mistakes, rtol=rtol, atol=atol)
     if problem:
-        raise AssertionError(f"{name} disagrees with the numerical gradient (central differences): "
-                             f"it {problem}") from None
+        raise CheckFailed(f"{name} disagrees with the numerical gradient (central differences): "
+                          f"it {problem}", test=name) from None
 
 
 def check_derivative(derivative, function, z, name=None, *, expected=None, mistakes=None, kwargs=None):

@@ -244,7 +244,7 @@ def count_params(model):
     """Return the number of scalar parameters of ``model`` (sum of the sizes in ``params``).
 
     For an MLP with sizes ``n_0, ..., n_L`` this is ``sum_l (n_{l-1} + 1) n_l``
-    (weights plus one bias per unit; seed 003's formula).
+    (weights plus one bias per unit; Chadha's formula).
     """
     return sum(int(p.size) for p in model.params.values())
 

@@ -49,7 +49,7 @@ class Loss:
 class SquaredError(Loss):
     """Squared error: ``L = (c/N) sum_n sum_k (y_hat[n,k] - y[n,k])**2``.
 
-    ``c = 1`` by default; ``half=True`` sets ``c = 1/2`` (seeds 002 and 004), which makes
+    ``c = 1`` by default; ``half=True`` sets ``c = 1/2`` (the Solutions 16 sheet and the MLP lecture), which makes
     the gradient simply ``(y_hat - y)/N``. Gradient: ``dL/dy_hat = 2c (y_hat - y) / N``.
     """
 

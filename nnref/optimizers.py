@@ -4,7 +4,7 @@
 filled by ``model.backward``) and updates every parameter array **in place**, so the
 layers see the new values. State such as the velocity (momentum) or Adam's moments is
 kept per parameter name, in the parameter's dtype (float32 stays float32).
-Notation: ``alpha = lr``, ``g = dL/dW`` the gradient of a parameter ``W``.
+Notation: ``eta = lr``, ``g = dL/dW`` the gradient of a parameter ``W``.
 """
 
 import numpy as np
@@ -47,18 +47,18 @@ class Optimizer:
 class SGD(Optimizer):
     """(Minibatch) stochastic gradient descent with optional momentum and L2 weight decay.
 
-    Without momentum: ``W <- W - alpha g``. With ``momentum = beta > 0`` (seed 003's form,
+    Without momentum: ``W <- W - eta g``. With ``momentum = beta > 0`` (Chadha's form,
     an exponential moving average of the gradients)::
 
         v <- beta v + (1 - beta) g
-        W <- W - alpha v
+        W <- W - eta v
 
-    The other common form, ``u <- beta u + g``, ``W <- W - alpha' u``, gives the same
-    steps with ``alpha' = alpha (1 - beta)`` (since then ``u = v / (1 - beta)``).
+    The other common form, ``u <- beta u + g``, ``W <- W - eta' u``, gives the same
+    steps with ``eta' = eta (1 - beta)`` (since then ``u = v / (1 - beta)``).
 
-    ``weight_decay = lambda > 0`` adds seed 003's L2 penalty ``(lambda/2) ||W||^2`` for
+    ``weight_decay = lambda > 0`` adds Chadha's L2 penalty ``(lambda/2) ||W||^2`` for
     the weight matrices only (parameter names ending in ``"W"``; biases are not decayed),
-    applied as ``W <- (1 - alpha lambda) W - alpha v``.
+    applied as ``W <- (1 - eta lambda) W - eta v``.
     """
 
     def __init__(self, lr, momentum=0.0, weight_decay=0.0):
@@ -89,7 +89,7 @@ class Adam(Optimizer):
         m <- beta1 m + (1 - beta1) g            (first moment: mean of g)
         s <- beta2 s + (1 - beta2) g**2         (second moment: mean of g**2)
         m_hat = m / (1 - beta1**t),  s_hat = s / (1 - beta2**t)   (bias correction)
-        W <- W - alpha m_hat / (sqrt(s_hat) + eps)
+        W <- W - eta m_hat / (sqrt(s_hat) + eps)
 
     The bias correction undoes the pull towards 0 of moments that start at 0.
     """

@@ -1,4 +1,4 @@
-"""Training loop: minibatch stochastic gradient descent (seed 001's pseudocode).
+"""Training loop: minibatch stochastic gradient descent (Ruiz's pseudocode).
 
 ::
 

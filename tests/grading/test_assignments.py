@@ -13,14 +13,21 @@ assignment's solutions), then `nbgrader generate_assignment`, `autograde` and
   whose function prints to stderr and warns, one part whose test cells were deleted, and
   every locked cell edited: the edits are undone, the deleted cells restored, stderr costs
   nothing;
-- ``stripped``: solutions saved by an editor that dropped all cell metadata: full marks.
+- ``stripped``: solutions saved by an editor that dropped all cell metadata: full marks;
+- ``hardcoder``: generated, not written by hand: the solution notebook is run as a student
+  runs it (visible tests only) while every function of a solution cell records what it
+  returns; the hard-coder's functions return those recorded values (the value recorded for
+  the same input, else the first one) whatever they are given. Hidden tests carry at least
+  two thirds of every part's points, so it scores at most a third of each part.
 
 All of an assignment's submissions are graded by one `nbgrader autograde` run (a kernel
 start each), shared by the tests below through a session fixture.
 """
 
+import base64
 import html
 import json
+import pickle
 import os
 import re
 import subprocess
@@ -179,7 +186,103 @@ def build_submissions(source, release, wrong):
     for cell in stripped.cells:
         cell.metadata = nbformat.NotebookNode()
     students["stripped"] = stripped
-    return students, expect, auto_tests
+    return students, expect, auto_tests, solutions
+
+
+# --- the generated hard-coder ------------------------------------------------------------------
+
+# How a call's arguments are keyed, in the recording kernel and in the hard-coder's notebook:
+# arrays by dtype, shape and bytes, numbers and strings by value, containers recursively,
+# anything else (an activation object, a function) by nothing but being an object.
+KEY_SOURCE = """
+def _hc_key(value):
+    import hashlib as _hashlib
+    import numpy as _np
+    if isinstance(value, _np.ndarray):
+        return ("array", value.dtype.str, value.shape, _hashlib.sha1(_np.ascontiguousarray(value).tobytes()).hexdigest())
+    if isinstance(value, (bool, int, float, complex, str, bytes, type(None), _np.generic)):
+        return ("value", repr(value))
+    if isinstance(value, (list, tuple)):
+        return ("sequence", tuple(_hc_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("dict", tuple((repr(k), _hc_key(v)) for k, v in value.items()))
+    return ("object",)
+"""
+
+RECORD_SOURCE = KEY_SOURCE + """
+import copy as _hc_copy
+_HC_RECORDED = globals().setdefault("_HC_RECORDED", {{}})
+
+def _hc_record(name, function):
+    def recording(*args, **kwargs):
+        result = function(*args, **kwargs)
+        _HC_RECORDED.setdefault(name, []).append((_hc_key((args, kwargs)), _hc_copy.deepcopy(result)))
+        return result
+    recording.__name__ = recording.__qualname__ = name
+    return recording
+
+for _hc_name in {names!r}:
+    globals()[_hc_name] = _hc_record(_hc_name, globals()[_hc_name])
+"""
+
+DUMP_SOURCE = """
+import pickle as _hc_pickle
+with open({path!r}, "wb") as _hc_file:
+    _hc_pickle.dump(globals().get("_HC_RECORDED", {{}}), _hc_file)
+"""
+
+HARDCODED_SOURCE = KEY_SOURCE + """
+import base64 as _hc_base64, copy as _hc_copy, pickle as _hc_pickle
+_HC_TABLE_{name} = _hc_pickle.loads(_hc_base64.b64decode({table!r}))
+
+def {name}(*args, **kwargs):
+    # the values the solution returned on the visible tests' inputs, whatever the input now
+    key = _hc_key((args, kwargs))
+    for seen, result in _HC_TABLE_{name}:
+        if seen == key:
+            return _hc_copy.deepcopy(result)
+    return _hc_copy.deepcopy(_HC_TABLE_{name}[0][1]) if _HC_TABLE_{name} else None
+"""
+
+
+def defined_functions(source):
+    return re.findall(r"^def (\w+)", source, re.M)
+
+
+def record_visible_returns(release, solutions, folder):
+    """Run the release notebook with the solutions filled in (so: visible tests only), every
+    solution function recording its calls; return {function name: [(key, result), ...]}."""
+    from nbclient import NotebookClient
+
+    nb = filled(release, solutions)
+    cells, path = [], folder / "recorded.pickle"
+    for cell in nb.cells:
+        cells.append(cell)
+        names = defined_functions(cell.source) if grade_id(cell) in solutions else []
+        if names:
+            cells.append(nbformat.v4.new_code_cell(RECORD_SOURCE.format(names=names)))
+    cells.append(nbformat.v4.new_code_cell(DUMP_SOURCE.format(path=str(path))))
+    nb.cells = cells
+    NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return pickle.loads(path.read_bytes())
+
+
+def hardcoder(release, solutions, recorded):
+    """The release notebook whose solution cells return the recorded values: functions that
+    were never called keep the stub, cells that define no function (a variable to set) too."""
+    answers = {}
+    for part, source in solutions.items():
+        names = defined_functions(source)
+        if names:
+            answers[part] = "\n\n".join(
+                HARDCODED_SOURCE.format(name=name, table=base64.b64encode(
+                    pickle.dumps(recorded.get(name, []))).decode()) for name in names)
+    return filled(release, answers)
+
+
+def part_of(test_id):
+    return re.sub(r"_(tests|hidden)$", "", test_id)
 
 
 def empty_gradebook(path):
@@ -210,7 +313,10 @@ def grade_assignment(assignment, tmp, gradebook):
         source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
         release = nbformat.read(course / "exercises" / assignment / name, as_version=4)
         own = {part: v for part, v in wrong.items() if any(grade_id(c) == part for c in source.cells)}
-        students, expect[name], auto_tests[name] = build_submissions(source, release, own)
+        students, expect[name], auto_tests[name], solutions = build_submissions(source, release, own)
+        folder = tmp / f"record-{Path(name).stem}"
+        folder.mkdir()
+        students["hardcoder"] = hardcoder(release, solutions, record_visible_returns(release, solutions, folder))
         for student, nb in students.items():
             folder = course / "submitted" / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
@@ -357,7 +463,48 @@ def test_feedback_shows_errors_but_no_hidden_test_code(graded, assignment):
             assert "HIDDEN TESTS" not in page
             leaked = hidden & {line.strip() for line in page.split("\n")}
             assert not leaked, f"feedback for {student} quotes hidden test lines: {sorted(leaked)[:3]}"
-            assert "AssertionError" in page
+            # a failed check (nnref.grading.CheckFailed, an AssertionError), or the error the
+            # student's own code raised (a submission made only of right alternatives has none)
+            if student == "untouched" or g.expect[name]["wrong"][student]:
+                assert re.search(r"\w*Error\b|CheckFailed", page), f"the feedback for {student} shows no error"
+
+
+@assignment_params
+def test_generated_hardcoder_scores_at_most_a_third(graded, assignment):
+    """Returning what the solution returns on the visible tests' inputs earns the visible
+    tests' points only: at most a third of every part's automatic points."""
+    g = graded(assignment)
+    for name in g.notebooks:
+        scores = g.scores["hardcoder", name]
+        nb = g.autograded("hardcoder", name)
+        parts = {}
+        for test_id in g.auto_tests[name]:
+            got, most = parts.get(part_of(test_id), (0.0, 0.0))
+            parts[part_of(test_id)] = (got + scores[test_id].score, most + scores[test_id].max)
+        total = sum(got for got, _ in parts.values()), sum(most for _, most in parts.values())
+        print(f"\n{name}: the hard-coder scores {total[0]:g} of {total[1]:g} automatic points; "
+              + ", ".join(f"{part} {got:g}/{most:g}" for part, (got, most) in parts.items()))
+        too_much = {part: f"{got:g}/{most:g}" for part, (got, most) in parts.items() if 3 * got > most}
+        assert not too_much, (f"the generated hard-coder of {name} scores more than a third of {too_much}; "
+                              "its test cells say: " + "; ".join(
+                                  f"{t}: {error_text(nb, t)}" for t in g.auto_tests[name]
+                                  if part_of(t) in too_much))
+        assert 3 * total[0] <= total[1]
+
+
+@assignment_params
+def test_hidden_tests_carry_two_thirds_of_every_part(assignment):
+    for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
+        parts = {}
+        for cell in nbformat.read(path, as_version=4).cells:
+            if meta(cell).get("grade") and not meta(cell).get("solution"):
+                hidden = HIDDEN_MARKERS[0] in cell.source
+                visible_points, hidden_points = parts.get(part_of(grade_id(cell)), (0, 0))
+                points = meta(cell)["points"]
+                parts[part_of(grade_id(cell))] = ((visible_points, hidden_points + points) if hidden
+                                                  else (visible_points + points, hidden_points))
+        bad = {part: f"visible {v}, hidden {h}" for part, (v, h) in parts.items() if 3 * h < 2 * (v + h)}
+        assert not bad, f"{path.name}: hidden tests carry less than two thirds of {bad}"
 
 
 def normalized(path):

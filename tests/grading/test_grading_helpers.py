@@ -341,3 +341,69 @@ def test_check_derivative_passes_keyword_arguments():
     grading.check_derivative(leaky, activations.LeakyReLU(0.3).forward, z, kwargs={"alpha": 0.3})
     with pytest.raises(AssertionError, match="wrong entr"):
         grading.check_derivative(leaky, activations.LeakyReLU(0.3).forward, z)
+
+
+# --- issue 16: messages that name the mistake actually made --------------------------------
+
+def test_mean_over_all_entries_is_not_called_half():
+    # (N, K) = (4, 2): dividing by Y.size = 8 instead of N = 4 is a factor 1/2, but "half" would
+    # send the student looking for a missing 2
+    expected = np.arange(1.0, 9.0).reshape(4, 2)
+    text = message(expected / 2, expected, batch_size=4)
+    assert "number of entries (8) instead of by N = 4" in text and "half" not in text
+
+
+def test_summed_scalar_is_told_to_drop_the_sum():
+    text = message(np.float64(E.sum()), E)
+    assert "the sum of the 6 expected entries" in text and "full_like" not in text
+
+
+def test_constant_scalar_is_told_to_return_one_per_entry():
+    assert "full_like" in message(np.float64(1.0), np.ones(4))
+    assert "full_like" not in message(np.float64(7.5), E)
+
+
+def test_all_zeros_does_not_guess_a_placeholder():
+    text = message(np.zeros_like(E), E)
+    assert "all zeros" in text and "placeholder" not in text and "6 wrong entries" in text
+
+
+def test_close_numbers_are_printed_with_enough_digits_to_differ():
+    actual = E.copy()
+    actual[1, 1] = 5.0 * (1 + 3e-6)
+    text = message(actual, E)
+    got, expected = re.search(r"got (\S+), expected (\S+) ", text).groups()
+    assert got != expected and "relative error of 3.0e-06" in text
+
+
+def test_a_failed_check_renders_as_its_name_and_message_only():
+    with pytest.raises(grading.CheckFailed) as info:
+        grading.check_array(2 * E, E, name="dW")
+    assert isinstance(info.value, AssertionError)
+    lines = info.value._render_traceback_()
+    assert len(lines) <= 3
+    assert "dW" in lines[0] and "exactly twice" in lines[-1]
+    assert not any("grading.py" in line for line in lines)
+
+
+def test_a_stub_renders_in_a_few_lines_but_the_students_own_error_keeps_its_traceback():
+    with pytest.raises(grading.CheckFailed) as info:
+        grading.call_student(stub, np.ones(3))
+    assert "not answered yet" in info.value._render_traceback_()[-1]
+
+    def broken(z):
+        return z @ np.ones((5, 5))  # a real bug in the student's code: a NumPy error
+
+    with pytest.raises(ValueError) as info:
+        grading.call_student(broken, np.ones(3))
+    assert not hasattr(info.value, "_render_traceback_")
+
+
+def test_trailing_keepdims_axis():
+    assert "trailing axis of length 1" in message(E.sum(axis=1, keepdims=True), E.sum(axis=1))
+
+
+def test_bias_summed_over_the_wrong_axis():
+    per_example = np.arange(12.0).reshape(4, 3)
+    text = message(per_example.sum(axis=1), per_example.sum(axis=0), per_example=per_example)
+    assert "summed over axis 1" in text

@@ -20,6 +20,11 @@ def neuron(x, w, b, f):
     unit.params["W"][:, 0], unit.params["b"][0] = w, b
     return float(f(unit.forward(x[None, :])[0, 0]))
 """, {"neuron_tests": "calls nnref's reference", "neuron_hidden": "calls nnref's reference"}),
+        ("input mutated: x *= w", """
+def neuron(x, w, b, f):
+    x *= w
+    return f(np.sum(x) + b)
+""", {"neuron_tests": "changed its input (argument 1)", "neuron_hidden": "changed its input"}),
     ],
     "layer": [
         ("W not transposed", """
@@ -34,6 +39,10 @@ def layer(x, W, b, f):
 def layer(x, W, b, f):
     return f(W.T @ x)
 """, {"layer_tests": "wrong entr", "layer_hidden": ""}),
+        ("keeps a batch axis: x[None, :] @ W + b has shape (1, n_out)", """
+def layer(x, W, b, f):
+    return f(x[None, :] @ W + b)
+""", {"layer_tests": "extra axis of length 1", "layer_hidden": "extra axis of length 1"}),
     ],
     "count_parameters": [
         ("weights only", """
@@ -43,6 +52,10 @@ def count_parameters(sizes):
         ("one bias per layer instead of one per unit", """
 def count_parameters(sizes):
     return sum(n_in * n_out + 1 for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+""", {"count_parameters_tests": "but the network has", "count_parameters_hidden": "but the network has"}),
+        ("a bias counted for the input units too", """
+def count_parameters(sizes):
+    return int(sum(n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])) + sum(sizes))
 """, {"count_parameters_tests": "but the network has", "count_parameters_hidden": "but the network has"}),
         ("hard-coded to the visible tests", """
 def count_parameters(sizes):

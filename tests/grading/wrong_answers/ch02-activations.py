@@ -24,6 +24,10 @@ def identity_derivative(z):
 def identity_derivative(z):
     return 1.0
 """, {"identity_derivative_tests": "is a single number", "identity_derivative_hidden": "is a single number"}),
+        ("integer dtype: np.ones(z.shape, dtype=int)", """
+def identity_derivative(z):
+    return np.ones(z.shape, dtype=int)
+""", {"identity_derivative_tests": "has dtype int64", "identity_derivative_hidden": "has dtype int64"}),
     ],
     "sigmoid_derivative": [
         ("returns the sigmoid itself", """
@@ -41,6 +45,11 @@ from nnref.activations import Sigmoid
 def sigmoid_derivative(z):
     return Sigmoid().derivative(z)
 """, {"sigmoid_derivative_tests": "calls nnref's reference", "sigmoid_derivative_hidden": "calls nnref's reference"}),
+        ("f'(a) instead of f'(z): the derivative formula applied to the activation", """
+def sigmoid_derivative(z):
+    a = sigmoid(z)
+    return sigmoid(a) * (1 - sigmoid(a))
+""", {"sigmoid_derivative_tests": "wrong entr", "sigmoid_derivative_hidden": "wrong entr"}),
     ],
     "tanh_derivative": [
         ("the square is missing", """
@@ -55,6 +64,10 @@ def tanh_derivative(z):
 def tanh_derivative(z):
     return 1 / np.cosh(z)
 """, {"tanh_derivative_tests": "wrong entries", "tanh_derivative_hidden": "wrong entries"}),
+        ("f'(a) instead of f'(z): 1 - tanh(tanh(z))**2", """
+def tanh_derivative(z):
+    return 1 - np.tanh(np.tanh(z)) ** 2
+""", {"tanh_derivative_tests": "wrong entr", "tanh_derivative_hidden": "wrong entr"}),
     ],
     "relu_derivative": [
         ("slope from the right at z = 0 (step(z)); correct everywhere else", """
@@ -95,10 +108,10 @@ def collapse_linear(W1, b1, W2, b2):
 def collapse_linear(W1, b1, W2, b2):
     return W2 @ W1, b1 @ W2 + b2
 """, {"collapse_linear_tests": "", "collapse_linear_hidden": ""}),
-        ("returns a list", """
+        ("right: returns a list [W, b] (the same maths as a tuple, must keep full points)", """
 def collapse_linear(W1, b1, W2, b2):
     return [W1 @ W2, b1 @ W2 + b2]
-""", {"collapse_linear_tests": "should return two arrays", "collapse_linear_hidden": "should return"}),
+""", {}),
     ],
     "output_gradient": [
         ("missing 1/N", """

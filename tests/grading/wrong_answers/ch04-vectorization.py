@@ -40,6 +40,14 @@ def mlp_forward(X, weights, biases, f):
 def mlp_forward(X, weights, biases, f):
     return X @ weights[0] + biases[0]
 """, {"mlp_forward_tests": "has shape", "mlp_forward_hidden": ""}),
+        ("the wrong layer's bias: biases taken in reverse order", """
+def mlp_forward(X, weights, biases, f):
+    A = X
+    for l, (W, b) in enumerate(zip(weights, biases[::-1])):
+        Z = A @ W + b
+        A = f(Z) if l < len(weights) - 1 else Z
+    return A
+""", {'mlp_forward_tests': '', 'mlp_forward_hidden': ''}),
     ],
     "to_column_form": [
         ("bias kept as a flat vector", """
@@ -54,6 +62,10 @@ def to_column_form(X, W, b):
 def to_column_form(X, W, b):
     return X, W.T, b[:, None]
 """, {"to_column_form_tests": "X_cols has shape (3, 2)", "to_column_form_hidden": "X_cols"}),
+        ('b as a row b[None, :] (keepdims on the wrong axis)', """
+def to_column_form(X, W, b):
+    return X.T, W.T, b[None, :]
+""", {'to_column_form_tests': 'transpose of the expected shape', 'to_column_form_hidden': ''}),
     ],
     "forward_shapes": [
         ("weights outputs-by-inputs", """
@@ -68,5 +80,9 @@ def forward_shapes(sizes, N):
 def forward_shapes(sizes, N):
     return [((3, 4), (4,), (5, 4)), ((4, 1), (1,), (5, 1))]
 """, {"forward_shapes_hidden": ""}),
+        ("Z given the shape of the layer's input (N, n_in)", """
+def forward_shapes(sizes, N):
+    return [((n_in, n_out), (n_out,), (N, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+""", {'forward_shapes_tests': 'expected', 'forward_shapes_hidden': 'expected'}),
     ],
 }

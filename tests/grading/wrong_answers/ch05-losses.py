@@ -18,6 +18,11 @@ def squared_error_grad(Y_hat, Y):
 def squared_error_grad(Y_hat, Y):
     return losses.SquaredError().backward(Y_hat, Y)
 """, {"squared_error_grad_tests": "calls nnref's reference", "squared_error_grad_hidden": "calls nnref's reference"}),
+        ("a mean over all entries (/ Y.size) instead of over the N examples", """
+def squared_error_grad(Y_hat, Y):
+    return 2.0 * (Y_hat - Y) / Y.size
+""", {"squared_error_grad_tests": "number of entries (12) instead of by N = 4",
+      "squared_error_grad_hidden": "number of entries"}),
     ],
     "absolute_error_grad": [
         ("missing 1/N", """
@@ -32,6 +37,11 @@ def absolute_error_grad(Y_hat, Y):
 def absolute_error_grad(Y_hat, Y):
     return np.zeros_like(Y_hat)
 """, {"absolute_error_grad_tests": "all zeros", "absolute_error_grad_hidden": "all zeros"}),
+        ("input mutated: Y_hat -= Y", """
+def absolute_error_grad(Y_hat, Y):
+    Y_hat -= Y
+    return np.sign(Y_hat) / len(Y_hat)
+""", {"absolute_error_grad_tests": "changed its input (argument 1)", "absolute_error_grad_hidden": "changed its input"}),
     ],
     "bce_logits_grad": [
         ("the sigmoid is forgotten: (z - y) / N", """
@@ -51,6 +61,11 @@ def bce_logits_grad(z, y):
     a = 1.0 / (1.0 + np.exp(-z))
     return (a - y) * a * (1 - a) / len(z)
 """, {"bce_logits_grad_tests": "wrong entr", "bce_logits_grad_hidden": "wrong entr"}),
+        ("the separate route, loss gradient times sigmoid derivative: NaN once sigmoid(z) rounds to 1 (visible test passes)", """
+def bce_logits_grad(z, y):
+    a = 1.0 / (1.0 + np.exp(-z))
+    return (-y / a + (1 - y) / (1 - a)) * a * (1 - a) / len(z)
+""", {"bce_logits_grad_hidden": "NaN"}),
     ],
     "softmax_jacobian": [
         ("only the diagonal", """
@@ -92,6 +107,16 @@ def softmax_cross_entropy_grad(Z, labels):
     e = np.exp(Z - Z.max(axis=1, keepdims=True))
     return (np.eye(Z.shape[1])[labels] - e / e.sum(axis=1, keepdims=True)) / len(Z)
 """, {"softmax_cross_entropy_grad_tests": "wrong sign", "softmax_cross_entropy_grad_hidden": "wrong sign"}),
+        ("one maximum for the whole batch (Z - Z.max()): NaN in rows far below it (visible test passes)", """
+def softmax_cross_entropy_grad(Z, labels):
+    e = np.exp(Z - Z.max())
+    return (e / e.sum(axis=1, keepdims=True) - np.eye(Z.shape[1])[labels]) / len(Z)
+""", {"softmax_cross_entropy_grad_hidden": "each row's own maximum"}),
+        ("keepdims forgotten in the row sum: (N, K) / (N,) broadcasts wrongly or fails", """
+def softmax_cross_entropy_grad(Z, labels):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1) - np.eye(Z.shape[1])[labels]) / len(Z)
+""", {"softmax_cross_entropy_grad_tests": "", "softmax_cross_entropy_grad_hidden": ""}),
     ],
     "log_sum_exp": [
         ("naive formula: overflows at 1000 (visible test passes)", """
@@ -107,6 +132,11 @@ def log_sum_exp(Z):
 def log_sum_exp(Z):
     m = Z.max(axis=1)
     return np.log(np.sum(np.exp(Z - m[:, None]), axis=1))
-""", {"log_sum_exp_tests": "wrong entr", "log_sum_exp_hidden": ""}),
+""", {"log_sum_exp_tests": "without adding m back", "log_sum_exp_hidden": "without adding m back"}),
+        ("one maximum for the whole batch: -inf in rows far below it (visible test passes)", """
+def log_sum_exp(Z):
+    m = Z.max()
+    return m + np.log(np.sum(np.exp(Z - m), axis=1))
+""", {"log_sum_exp_hidden": "each row's own maximum"}),
     ],
 }

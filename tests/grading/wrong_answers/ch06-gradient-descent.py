@@ -24,6 +24,16 @@ def gradient_descent(grad, theta0, lr, steps):
         path.append(theta0.copy())
     return np.stack(path)
 """, {"gradient_descent_tests": "changed its input", "gradient_descent_hidden": "changed its input"}),
+        ('integer dtype: the iterates kept in an integer array', """
+def gradient_descent(grad, theta0, lr, steps):
+    iterates = np.zeros((steps + 1,) + np.shape(theta0), dtype=int)
+    current = np.array(theta0, dtype=float)
+    iterates[0] = current
+    for t in range(steps):
+        current = current - lr * grad(current)
+        iterates[t + 1] = current
+    return iterates
+""", {'gradient_descent_tests': 'has dtype int64', 'gradient_descent_hidden': 'has dtype int64'}),
     ],
     "largest_stable_lr": [
         ("1 / lambda_max: the limit of monotone convergence, not of convergence", """
@@ -61,6 +71,11 @@ def llc_gradient(X, y, w, w0):
     dL_da = (a - y) / (a * (1 - a))
     return X.T @ dL_da / len(X), float(dL_da.mean())
 """, {"llc_gradient_tests": "wrong entries", "llc_gradient_hidden": ""}),
+        ('keepdims: dw of shape (1, d)', """
+def llc_gradient(X, y, w, w0):
+    error = sigmoid(X @ w + w0) - y
+    return (error[:, None] * X).sum(axis=0, keepdims=True) / len(X), float(np.sum(error)) / len(X)
+""", {'llc_gradient_tests': 'extra axis of length 1', 'llc_gradient_hidden': 'extra axis of length 1'}),
     ],
     "train_llc": [
         ("one step too few", """
@@ -87,5 +102,14 @@ def train_llc(X, y, lr, steps, gradient):
         w, w0 = w + lr * dw, w0 + lr * dw0
     return w, w0
 """, {"train_llc_tests": "w after training", "train_llc_hidden": "w after training"}),
+        ('input mutated: X centred in place', """
+def train_llc(X, y, lr, steps, gradient):
+    X -= 0.0 * X.mean(axis=0) + 1e-3
+    weights, bias = np.zeros(X.shape[1]), 0.0
+    for _ in range(steps):
+        dw, dw0 = gradient(X, y, weights, bias)
+        weights, bias = weights - lr * dw, bias - lr * dw0
+    return weights, bias
+""", {'train_llc_tests': 'changed its input (argument 1)', 'train_llc_hidden': 'changed its input'}),
     ],
 }

@@ -28,6 +28,11 @@ def grad_gamma(a, w, y):
 def grad_gamma(a, w, y):
     return (w - y) * params_example["gamma"]
 """, {"grad_gamma_tests": "wrong entries", "grad_gamma_hidden": ""}),
+        ("input mutated: a *= (w - y)", """
+def grad_gamma(a, w, y):
+    a *= (w - y)
+    return a
+""", {"grad_gamma_tests": "changed its input (argument 1)", "grad_gamma_hidden": "changed its input"}),
     ],
     "grad_alpha": [
         ("missing activation derivative", """
@@ -42,6 +47,12 @@ def grad_alpha(z, w, y, gamma):
 def grad_alpha(z, w, y, gamma):
     return (w - y) * gamma / (1 + np.exp(-z))
 """, {"grad_alpha_tests": "wrong entries", "grad_alpha_hidden": ""}),
+        ("f'(a) instead of f'(z): the sigmoid derivative taken at the activation", """
+def grad_alpha(z, w, y, gamma):
+    a = 1.0 / (1.0 + np.exp(-z))
+    s = 1.0 / (1.0 + np.exp(-a))
+    return (w - y) * gamma * s * (1.0 - s)
+""", {"grad_alpha_tests": "wrong entries", "grad_alpha_hidden": "wrong entr"}),
     ],
     "grad_B": [
         ("transposed: outer(dL_dz, x)", """
@@ -99,5 +110,38 @@ def chain_backward(x, y, weights, biases, acts):
         dw[i], db[i] = delta * inputs[i], delta
     return dw, db
 """, {"chain_backward_tests": "", "chain_backward_hidden": ""}),
+        ("f'(a) instead of f'(z): the derivative taken at the layer's output", """
+def chain_backward(x, y, weights, biases, acts):
+    zs, inputs, output = chain_forward(x, weights, biases, acts)
+    dw, db = np.zeros(len(weights)), np.zeros(len(weights))
+    g = 2.0 * (output - y)
+    for i in reversed(range(len(weights))):
+        delta = g * acts[i].derivative(acts[i].forward(zs[i]))
+        dw[i], db[i] = delta * inputs[i], delta
+        g = delta * weights[i]
+    return dw, db
+""", {"chain_backward_tests": "from chain_backward", "chain_backward_hidden": ""}),
+        ("integer dtype: np.zeros(L, dtype=int) truncates every gradient", """
+def chain_backward(x, y, weights, biases, acts):
+    zs, inputs, output = chain_forward(x, weights, biases, acts)
+    dw, db = np.zeros(len(weights), dtype=int), np.zeros(len(weights), dtype=int)
+    g = 2.0 * (output - y)
+    for i in reversed(range(len(weights))):
+        delta = g * acts[i].derivative(zs[i])
+        dw[i], db[i] = delta * inputs[i], delta
+        g = delta * weights[i]
+    return dw, db
+""", {"chain_backward_tests": "has dtype int64", "chain_backward_hidden": "dtype int64"}),
+        ("right: the pair returned as a list [dw, db] (the same maths, must keep full points)", """
+def chain_backward(x, y, weights, biases, acts):
+    zs, inputs, output = chain_forward(x, weights, biases, acts)
+    dw, db = np.zeros(len(weights)), np.zeros(len(weights))
+    g = 2.0 * (output - y)
+    for i in reversed(range(len(weights))):
+        delta = g * acts[i].derivative(zs[i])
+        dw[i], db[i] = delta * inputs[i], delta
+        g = delta * weights[i]
+    return [dw, db]
+""", {}),
     ],
 }

@@ -26,6 +26,10 @@ def linear_backward(dZ, X, W):
 def linear_backward(dZ, X, W):
     return np.zeros_like(X), np.zeros_like(W), np.zeros(W.shape[1])
 """, {"linear_backward_tests": "all zeros", "linear_backward_hidden": "all zeros"}),
+        ("bias gradient summed over the wrong axis (the outputs, not the examples)", """
+def linear_backward(dZ, X, W):
+    return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)
+""", {"linear_backward_tests": "summed over axis 1", "linear_backward_hidden": "summed over axis 1"}),
     ],
     "activation_backward": [
         ("missing activation derivative", """
@@ -40,6 +44,11 @@ def activation_backward(dA, Z, act):
 def activation_backward(dA, Z, act):
     return act.df(Z)
 """, {"activation_backward_tests": "wrong entries", "activation_backward_hidden": "wrong entries"}),
+        ("upstream gradient changed in place: dA *= f'(Z)", """
+def activation_backward(dA, Z, act):
+    dA *= act.df(Z)
+    return dA
+""", {"activation_backward_tests": "changed its input (argument 1)", "activation_backward_hidden": "changed its input"}),
     ],
     "mlp_backward": [
         ("missing activation derivative in the hidden layers", """
@@ -83,6 +92,28 @@ def mlp_backward(dY_hat, cache, Ws, act, linear_backward, activation_backward):
             upstream = activation_backward(upstream, A_prev, act)
     return grads
 """, {"mlp_backward_tests": "layer 1", "mlp_backward_hidden": ""}),
+        ("the wrong layer's cache: the activation derivative at the pre-activation of the layer above", """
+def mlp_backward(dY_hat, cache, Ws, act, linear_backward, activation_backward):
+    grads, upstream = [None] * len(Ws), dY_hat
+    for l in reversed(range(len(Ws))):
+        A_prev, Z = cache[l]
+        if l < len(Ws) - 1:
+            upstream = activation_backward(upstream, cache[l + 1][1], act)
+        upstream, dW, db = linear_backward(upstream, A_prev, Ws[l])
+        grads[l] = (dW, db)
+    return grads
+""", {"mlp_backward_tests": "", "mlp_backward_hidden": ""}),
+        ("right: a list of [dW, db] lists instead of tuples (the same maths, must keep full points)", """
+def mlp_backward(dY_hat, cache, Ws, act, linear_backward, activation_backward):
+    grads, upstream = [], dY_hat
+    for l in reversed(range(len(Ws))):
+        A_prev, Z = cache[l]
+        if l < len(Ws) - 1:
+            upstream = activation_backward(upstream, Z, act)
+        upstream, dW, db = linear_backward(upstream, A_prev, Ws[l])
+        grads.insert(0, [dW, db])
+    return grads
+""", {}),
     ],
     "numerical_gradient": [
         ("one-sided difference", """
@@ -123,16 +154,26 @@ def numerical_gradient(f, x, eps=1e-6):
 def numerical_gradient(f, x, eps=1e-6):
     return gradcheck.numerical_gradient(f, x, eps)
 """, {"numerical_gradient_tests": "calls nnref's reference", "numerical_gradient_hidden": "calls nnref's reference"}),
+        ("perturbs a copy of x, which f never reads: an all-zero estimate", """
+def numerical_gradient(f, x, eps=1e-6):
+    g = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += eps
+        x_minus[i] -= eps
+        g[i] = (f() - f()) / (2 * eps)
+    return g
+""", {"numerical_gradient_tests": "f() never saw your perturbation", "numerical_gradient_hidden": "never saw"}),
     ],
     "bug_hunt": [
         ("only the weight of the first layer named", """
 WRONG_GRADIENTS = {"W1"}
-""", {"bug_hunt_tests": "not the set of wrong gradients"}),
+""", {"bug_hunt_hidden": "not the set of wrong gradients"}),
         ("blames the layer whose line looks odd at first sight (the output layer)", """
 WRONG_GRADIENTS = {"W3", "b3"}
-""", {"bug_hunt_tests": "not the set of wrong gradients"}),
+""", {"bug_hunt_hidden": "not the set of wrong gradients"}),
         ("a list instead of a set", """
 WRONG_GRADIENTS = ["W1", "b1"]
-""", {"bug_hunt_tests": "should be a set"}),
+""", {"bug_hunt_tests": "should be a set", "bug_hunt_hidden": ""}),
     ],
 }

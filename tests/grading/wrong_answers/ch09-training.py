@@ -23,6 +23,11 @@ def xavier_normal(shape, rng):
     r = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-r, r, size=shape)
 """, {"xavier_normal_tests": "normal distribution", "xavier_normal_hidden": "normal distribution"}),
+        ('shape (fan_out, fan_in): the out x in layout of other texts', """
+def xavier_normal(shape, rng):
+    fan_in, fan_out = shape
+    return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_out, fan_in))
+""", {'xavier_normal_tests': '', 'xavier_normal_hidden': ''}),
     ],
     "he_normal": [
         ("fan_out instead of fan_in", """
@@ -103,6 +108,11 @@ def weight_decay_step(W, g, lr, lam):
     optimizers.SGD(lr, weight_decay=lam).step(holder)
     return holder.params["W"]
 """, {"weight_decay_step_tests": "calls nnref's reference", "weight_decay_step_hidden": "calls nnref's reference"}),
+        ('input mutated: W -= lr * (g + lam * W)', """
+def weight_decay_step(W, g, lr, lam):
+    W -= lr * (g + lam * W)
+    return W
+""", {'weight_decay_step_tests': 'changed its input (argument 1)', 'weight_decay_step_hidden': 'changed its input'}),
     ],
     "minibatches": [
         ("not shuffled", """
@@ -119,6 +129,11 @@ def minibatches(N, batch_size, rng):
 def minibatches(N, batch_size, rng):
     return [rng.permutation(N)[:batch_size] for _ in range(0, N, batch_size)]
 """, {"minibatches_tests": "exactly once", "minibatches_hidden": "exactly once"}),
+        ("NumPy's global generator instead of rng", """
+def minibatches(N, batch_size, rng):
+    order = np.random.permutation(N)
+    return [order[start:start + batch_size] for start in range(0, N, batch_size)]
+""", {'minibatches_tests': '', 'minibatches_hidden': ''}),
     ],
     "train_epoch": [
         ("returns the last batch's loss", """

@@ -49,6 +49,15 @@ def conv1d_kernel_grad(x, dy):
     dw = np.array([np.sum(x[:, k:k + L_out] * dy) for k in range(K)])
     return -dw, -float(dy.sum())
 """, {"conv1d_kernel_grad_tests": "wrong sign", "conv1d_kernel_grad_hidden": "wrong sign"}),
+        ('integer dtype: dw = np.zeros(K, dtype=int) truncates', """
+def conv1d_kernel_grad(x, dy):
+    L_out = dy.shape[1]
+    K = x.shape[1] - L_out + 1
+    dw = np.zeros(K, dtype=int)
+    for k in range(K):
+        dw[k] = np.sum(x[:, k:k + L_out] * dy)
+    return dw, float(dy.sum())
+""", {'conv1d_kernel_grad_tests': 'has dtype int64', 'conv1d_kernel_grad_hidden': 'has dtype int64'}),
     ],
     "conv1d_input_grad": [
         ("kernel used the wrong way round", """
@@ -103,6 +112,11 @@ def rnn_step_backward(x, h_prev, h, dh, Wx, Wh):
 def rnn_step_backward(x, h_prev, h, dh, Wx, Wh):
     return recurrent.rnn_step_backward(x, h_prev, h, dh, Wx, Wh)
 """, {"rnn_step_backward_tests": "calls nnref's reference", "rnn_step_backward_hidden": "calls nnref's reference"}),
+        ("f'(a) instead of f'(z): 1 - tanh(h)**2 with h already tanh(z)", """
+def rnn_step_backward(x, h_prev, h, dh, Wx, Wh):
+    dz = dh * (1 - np.tanh(h) ** 2)
+    return dz @ Wx.T, dz @ Wh.T, x.T @ dz, h_prev.T @ dz, dz.sum(axis=0)
+""", {'rnn_step_backward_tests': '', 'rnn_step_backward_hidden': ''}),
     ],
     "bptt": [
         ("the gradient from the next step is not carried back", """
@@ -137,5 +151,20 @@ def bptt(X, H, h0, dH, Wx, Wh):
     dX = rnn.backward(dH)
     return {**rnn.grads, "X": dX}
 """, {"bptt_tests": "calls nnref's reference", "bptt_hidden": "calls nnref's reference"}),
+        ("the wrong step's cache: h_prev taken as H[:, t] instead of H[:, t - 1]", """
+def bptt(X, H, h0, dH, Wx, Wh):
+    grads = {"Wx": np.zeros_like(Wx), "Wh": np.zeros_like(Wh), "b": np.zeros(Wh.shape[0]),
+             "X": np.zeros_like(X)}
+    dh_next = np.zeros_like(h0)
+    for t in reversed(range(X.shape[1])):
+        h_prev = H[:, t]
+        dx, dh_next, dWx, dWh, db = recurrent.rnn_step_backward(X[:, t], h_prev, H[:, t],
+                                                                dH[:, t] + dh_next, Wx, Wh)
+        grads["X"][:, t] = dx
+        grads["Wx"] += dWx
+        grads["Wh"] += dWh
+        grads["b"] += db
+    return grads
+""", {'bptt_tests': '', 'bptt_hidden': ''}),
     ],
 }
