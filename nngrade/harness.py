@@ -162,9 +162,10 @@ class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 # ----------------------------------------------------------------------------------------
 
 class GraderObject:
-    """Stands for an object the grader passed (an activation, a function, an rng...).
+    """Stands for an object the grader passed or lent (an activation, an rng, a model's arrays).
 
-    Calling it or reading a public attribute asks the grader, which does it with the real
+    Calling it, reading a public attribute, indexing it, writing into it (``a[...] = x``)
+    or reading its values (``np.asarray(a)``) asks the grader, which does it with the real
     object and answers with plain data (or another handle).
     """
 
@@ -174,29 +175,68 @@ class GraderObject:
         object.__setattr__(self, "_id", handle_id)
         object.__setattr__(self, "_channel", channel)
 
+    def _ask(self, what, name="", *args, **kwargs):
+        return self._channel.callback(what, self._id, name, args, kwargs)
+
     def __call__(self, *args, **kwargs):
         return self._channel.callback("call", self._id, "", args, kwargs)
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        return self._channel.callback("getattr", self._id, name, (), {})
+        return self._ask("getattr", name)
 
     def __getitem__(self, key):
-        return self._channel.callback("getitem", self._id, "", (key,), {})
+        return self._ask("getitem", "", key)
+
+    def __setitem__(self, key, value):
+        self._ask("setitem", "", key, value)
 
     def __len__(self):
-        return self._channel.callback("len", self._id, "", (), {})
+        return self._ask("len")
 
     def __iter__(self):
-        return iter([self[i] for i in range(len(self))])
+        return iter(self._ask("iter"))
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self._ask("value"), dtype=dtype)
+
+    def __copy__(self):
+        return self._ask("copy")
+
+    def __deepcopy__(self, memo):
+        return self._ask("deepcopy")
 
     def __repr__(self):
         return f"<object given by the grader #{self._id}>"
 
 
+def _arithmetic(name):
+    def operator(self, *other):
+        return getattr(np.asarray(self), name)(*other)
+    return operator
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+              "__rtruediv__", "__matmul__", "__rmatmul__", "__pow__", "__neg__", "__lt__", "__le__",
+              "__gt__", "__ge__"):
+    setattr(GraderObject, _name, _arithmetic(_name))
+
+
 class CellTimeoutError(Exception):
     """Raised in the student's code when it runs past the time limit."""
+
+
+def _arrays(args, kwargs):
+    return [a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray)]
+
+
+def _copy_into(arrays, values):
+    """Copy the other side's version of these arrays into them (same shapes only)."""
+    if type(values) is list and len(values) == len(arrays):
+        for mine, theirs in zip(arrays, values):
+            if isinstance(theirs, np.ndarray) and theirs.shape == mine.shape and mine.flags.writeable:
+                np.copyto(mine, theirs, casting="unsafe")
 
 
 def _on_alarm(signum, frame):
@@ -212,37 +252,71 @@ class Harness:
         self.shell._showtraceback = self._record_traceback
         self.error = None
         self.inputs = []  # the array arguments of the call that is running
+        self.lent = {}    # objects of this side passed to the grader, by (negative) handle id
         signal.signal(signal.SIGALRM, _on_alarm)
 
     # -- talking to the grader ------------------------------------------------------------
     def reply(self, value=None, **header):
+        """Send an answer; it must be plain data (or the grader's own objects)."""
         try:
-            data = plain.pack(value, handle=self._handle_of, **header)
+            data = plain.pack(value, handle=self._grader_object_id, **header)
         except plain.NotPlain as error:
             data = plain.pack(None, **dict(header, status="notplain", what=str(error)))
         send(self.sock, data)
 
     @staticmethod
-    def _handle_of(obj):
+    def _grader_object_id(obj):
         if isinstance(obj, GraderObject):
             return object.__getattribute__(obj, "_id")
         raise plain.NotPlain(plain.describe(obj))
 
+    def _lend(self, obj):
+        """Handle of an object passed to the grader's side (negative ids: ours; positive: theirs)."""
+        if isinstance(obj, GraderObject):
+            return object.__getattribute__(obj, "_id")
+        if isinstance(obj, types.ModuleType):
+            raise plain.NotPlain(plain.describe(obj))
+        handle_id = -(len(self.lent) + 1)
+        self.lent[handle_id] = obj
+        return handle_id
+
     def read(self, data):
-        return plain.unpack(data, resolve=lambda i: GraderObject(i, self))
+        return plain.unpack(data, resolve=lambda i: self.lent[i] if i < 0 else GraderObject(i, self))
 
     def callback(self, what, handle_id, name, args, kwargs):
-        """Ask the grader to use one of its objects (or nnref); the arrays the running call
-        received go along, so that what the grader computes sees the student's in-place
-        changes (a numerical gradient perturbs ``x`` and calls ``f()``)."""
-        send(self.sock, plain.pack([list(args), kwargs, self.inputs], handle=self._handle_of,
+        """Ask the grader to use one of its objects (or nnref) and return the answer.
+
+        The arrays the running call received go along, so that what the grader computes sees
+        the student's in-place changes (a numerical gradient perturbs ``x`` and calls ``f()``);
+        the arrays passed here come back as the grader left them. Functions passed here stay
+        here: the grader calls them back (``gradcheck.numerical_gradient(f, x)``).
+        """
+        arrays = _arrays(args, kwargs)
+        send(self.sock, plain.pack([list(args), kwargs, self.inputs], handle=self._lend,
                                    op="callback", what=what, id=handle_id, name=name))
-        value, header = self.read(receive(self.sock))
-        if header.get("reference"):
-            raise _reference_called(header["reference"])
-        if header.get("error"):
-            raise RuntimeError(header["error"])
-        return value
+        while True:
+            value, header = self.read(receive(self.sock))
+            if header.get("op") == "call_object":  # the grader calls a function we passed
+                inner_args, inner_kwargs, current = value
+                _copy_into(arrays, current)
+                self._call_object(header.get("id"), inner_args, inner_kwargs)
+                continue
+            if header.get("reference"):
+                raise _reference_called(header["reference"])
+            if header.get("error"):
+                raise RuntimeError(header["error"])
+            if "handle_id" in header:
+                return GraderObject(int(header["handle_id"]), self)
+            result, after = value
+            _copy_into(arrays, after)
+            return result
+
+    def _call_object(self, handle_id, args, kwargs):
+        try:
+            result = self.lent[handle_id](*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001  (reported to the grader)
+            return self.reply(None, error=f"{type(error).__name__}: {error}")
+        self.reply(result)
 
     # -- requests -----------------------------------------------------------------------
     def _record_traceback(self, etype, evalue, stb):
@@ -292,7 +366,7 @@ class Harness:
         func = self.shell.user_ns.get(name)
         if not callable(func):
             return self.reply(None, status="missing")
-        inputs = self.inputs = [a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray)]
+        inputs = self.inputs = _arrays(args, kwargs)
         del _called[:]
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:

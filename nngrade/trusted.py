@@ -22,6 +22,7 @@ See ARCHITECTURE.md, "The grading trust model".
 """
 import builtins
 import contextlib
+import copy
 import importlib
 import io
 import json
@@ -69,6 +70,7 @@ class Kernel:
         self.timeout = timeout
         self.handles = {}   # objects this side passed to the kernel, by handle id
         self.inputs = []    # the array arguments of the student's function being called
+        self.lent_arrays = []  # arrays of the callbacks being served, innermost last
         self.dead = None    # the KernelGone that ended it
         self.sandbox = sandbox.start(workdir, policy)
         try:
@@ -101,7 +103,7 @@ class Kernel:
         if length > plain.MAX_BYTES:
             raise KernelGone(f"the kernel sent a message of {length} bytes, more than the grader reads")
         try:
-            return plain.unpack(self._read_exactly(length, deadline), resolve=self.handles.__getitem__)
+            return plain.unpack(self._read_exactly(length, deadline), resolve=self._resolve)
         except (ValueError, KeyError, TypeError) as error:
             raise KernelGone(f"the kernel sent an unreadable message ({error})") from None
 
@@ -137,32 +139,52 @@ class Kernel:
     def _callback(self, value, request):
         """Do what the student's code asked of an object this side passed, or of nnref; return
         the reply. The call's array arguments, as the student's code has left them, are
-        copied into this side's arrays first (they are the same arrays in JupyterLab)."""
+        copied into this side's arrays first (they are the same arrays in JupyterLab), and
+        the arrays passed here go back as this side left them."""
         try:
             args, kwargs, inputs = value
             self._sync(inputs)
             what, name = request["what"], request.get("name", "")
-            if what == "nnref":
-                return self._reply(self._run_reference(name, args, kwargs))
-            target = self.handles[request["id"]]
-            if what == "getattr":
-                result = _public_attribute(target, name)
-            elif what == "call":
-                result = self._limited(target, args, kwargs)
-            elif what == "getitem":
-                result = target[args[0]]
-            elif what == "len":
-                result = len(target)
-            else:
-                raise ValueError(f"unknown request {what!r}")
-            return self._reply(result)
+            arrays = grading._array_inputs(args, kwargs)
+            self.lent_arrays.append(arrays)
+            try:
+                if what == "nnref":
+                    result = self._run_reference(name, args, kwargs)
+                else:
+                    result = self._use(self.handles[request["id"]], what, name, args, kwargs)
+            finally:
+                self.lent_arrays.pop()
+            if isinstance(result, Lent):
+                return plain.pack(None, handle_id=self._register(result.target))
+            if isinstance(result, (type({}.keys()), type({}.values()), type({}.items()))):
+                result = list(result)
+            return plain.pack([result, arrays], handle=self._register)
         except grading.ReferenceCalled:
             return plain.pack(None, reference=grading._state.called)
+        except KernelGone:
+            raise
         except Exception as error:  # the student's use was wrong: tell their code
             return plain.pack(None, error=f"{type(error).__name__}: {error}")
 
-    def _reply(self, result):
-        return plain.pack(result, handle=self._register)
+    def _use(self, target, what, name, args, kwargs):
+        """One use of an object this side passed. Arrays (and containers of arrays) read from
+        it are lent, not copied, so that ``model.params[name][...] = x`` writes the model."""
+        if what == "call":
+            return self._limited(target, args, kwargs)
+        if what in ("getattr", "getitem"):
+            result = _public_attribute(target, name) if what == "getattr" else target[args[0]]
+            return Lent(result) if _holds_arrays(result) else result
+        if what == "setitem":
+            target[args[0]] = args[1]
+            return None
+        simple = {"len": len, "iter": list, "value": np.asarray, "copy": copy.copy, "deepcopy": copy.deepcopy}
+        if what not in simple:
+            raise ValueError(f"unknown request {what!r}")
+        return simple[what](target)
+
+    def _resolve(self, handle_id):
+        """The object a handle names: ours (positive), or one the kernel lent us (negative)."""
+        return self.handles[handle_id] if handle_id > 0 else KernelObject(self, handle_id)
 
     def _sync(self, inputs):
         if type(inputs) is list and len(inputs) == len(self.inputs):
@@ -195,6 +217,42 @@ class Kernel:
 
     def close(self):
         self.sandbox.close()
+
+
+class Lent:
+    """A reply that lends an object of this side to the kernel instead of copying it."""
+
+    def __init__(self, target):
+        self.target = target
+
+
+def _holds_arrays(value):
+    if isinstance(value, np.ndarray):
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return any(isinstance(v, np.ndarray) for v in items)
+
+
+class KernelObject:
+    """A function (or other object) the kernel passed to this side: calling it asks the kernel.
+
+    The arrays of the request being served go along, as this side has changed them, so that
+    ``gradcheck.numerical_gradient(f, x)`` asked by the kernel perturbs the ``x`` that the
+    kernel's ``f`` reads.
+    """
+
+    def __init__(self, kernel, handle_id):
+        self.kernel, self.handle_id = kernel, handle_id
+
+    def __call__(self, *args, **kwargs):
+        current = self.kernel.lent_arrays[-1] if self.kernel.lent_arrays else []
+        value, reply = self.kernel.request([list(args), dict(kwargs), current], op="call_object",
+                                           id=self.handle_id)
+        if reply.get("error"):
+            raise RuntimeError(f"the student's function raised {_text(reply['error'], 500)}")
+        if reply.get("status") == "notplain":
+            raise TypeError(f"the student's function returned {_text(reply.get('what'), 200)}")
+        return value
 
 
 class KernelFunction(grading.RemoteFunction):

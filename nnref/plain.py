@@ -1,7 +1,8 @@
 """Plain data: the only values that cross between a student's code and the grader.
 
 A student's answer is graded as *data*: NumPy arrays of numbers and Python numbers,
-strings, ``None``, and lists, tuples and dicts of these. Anything else (an object of the
+strings, ``None``, and lists, tuples, sets and dicts of these (and the index values
+``...`` and slices). Anything else (an object of the
 student's own class, a subclass of ``ndarray`` or ``float`` that overrides ``==``, a
 generator) is not an answer and is reported as such, the same way in JupyterLab and in
 the grader.
@@ -72,8 +73,13 @@ def _encode(value, arrays, handle, depth):
     if isinstance(value, np.generic) and kind.__module__ == "numpy" and np.dtype(kind).kind in _ARRAY_KINDS:
         arrays.append(np.asarray(value))
         return {"t": "scalar", "k": len(arrays) - 1}
-    if kind in (list, tuple):
+    if kind in (list, tuple, set, frozenset):
         return {"t": kind.__name__, "v": [_encode(v, arrays, handle, depth + 1) for v in value]}
+    if value is Ellipsis:
+        return {"t": "ellipsis"}
+    if kind is slice:
+        return {"t": "slice", "v": [_encode(v, arrays, handle, depth + 1)
+                                    for v in (value.start, value.stop, value.step)]}
     if kind is dict:
         if not all(type(k) in (str, int) for k in value):
             raise NotPlain("a dict whose keys are not all strings or integers")
@@ -116,9 +122,17 @@ def _decode(tree, arrays, resolve, budget, depth):
         if array.dtype.kind not in _ARRAY_KINDS:
             raise ValueError(f"array of dtype {array.dtype} in message")
         return array[()] if kind == "scalar" and array.ndim == 0 else array
-    if kind in ("list", "tuple"):
+    if kind in ("list", "tuple", "set", "frozenset", "slice"):
         items = [_decode(v, arrays, resolve, budget, depth + 1) for v in tree["v"]]
-        return items if kind == "list" else tuple(items)
+        if kind == "slice":
+            if len(items) != 3 or not all(i is None or type(i) is int for i in items):
+                raise ValueError("malformed slice in message")
+            return slice(*items)
+        if kind in ("set", "frozenset") and not all(type(i) in (bool, int, str, float, tuple) for i in items):
+            raise ValueError("unhashable item in a set in message")
+        return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[kind](items)
+    if kind == "ellipsis":
+        return Ellipsis
     if kind == "dict":
         keys = tree["k"]
         if not all(type(k) in (str, int) for k in keys) or len(keys) != len(tree["v"]):
