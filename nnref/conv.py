@@ -3,12 +3,9 @@
 The first half of this module is the one-dimensional convolution of chapter 10
 (:class:`Conv1D`); the second half the two-dimensional convolution and pooling of
 chapter 13 (:class:`Conv2D`, :class:`MaxPool2D`, :class:`AvgPool2D`), described in the
-section "Two dimensions" below.
+paragraph "Two dimensions" below.
 
-One dimension
--------------
-
-Shapes (batch-first, like the rest of nnref):
+**One dimension.** Shapes (batch-first, like the rest of nnref):
 
 * input ``X`` of shape ``(N, L, C_in)``: ``N`` sequences of length ``L`` with ``C_in``
   channels each;
@@ -31,9 +28,7 @@ gradients of all the entries of ``M`` that share it::
     dL/db[o]       = sum_n sum_t dY[n, t, o]
     dL/dX[n, s, c] = sum_k sum_o dY[n, s - k, o] * W[k, c, o]   (terms with 0 <= s-k < L_out)
 
-Two dimensions
---------------
-Images are channels-last, like the sequences above: ``X`` of shape ``(N, H, W, C_in)``,
+**Two dimensions.** Images are channels-last, like the sequences above: ``X`` of shape ``(N, H, W, C_in)``,
 a kernel ``W`` of shape ``(K, K, C_in, C_out)``, a bias ``b`` of shape ``(C_out,)``. With
 stride ``S`` and ``P`` rows and columns of zeros added on every side (``Xp`` is the padded
 input, of shape ``(N, H + 2P, W + 2P, C_in)``)::
@@ -406,8 +401,11 @@ class Conv2D(Module):
         return dX
 
 
-class _Pool2D(Module):
-    """Shared parts of the pooling layers: window size, stride, shapes; no parameters."""
+class Pool2D(Module):
+    """Base class of :class:`MaxPool2D` and :class:`AvgPool2D`: window size ``K``, ``stride`` (``K`` if ``None``), shapes.
+
+    Pooling layers have no parameters (``params`` and ``grads`` are empty).
+    """
 
     def __init__(self, K, stride=None):
         super().__init__()
@@ -448,7 +446,7 @@ class _Pool2D(Module):
         return _col2im_add(dX, dcols.transpose(0, 1, 2, 4, 5, 3), self.K, self.stride)
 
 
-class MaxPool2D(_Pool2D):
+class MaxPool2D(Pool2D):
     """Max pooling on ``(N, H, W, C)``: ``Y[n, i, j, c] = max_{p,q} X[n, S*i+p, S*j+q, c]``.
 
     Output shape ``(N, (H - K) / S + 1, (W - K) / S + 1, C)`` with ``S = stride`` (``K`` if
@@ -477,7 +475,7 @@ class MaxPool2D(_Pool2D):
         return self._scatter(X_shape, dY, weights, dY.dtype)
 
 
-class AvgPool2D(_Pool2D):
+class AvgPool2D(Pool2D):
     """Average pooling on ``(N, H, W, C)``: ``Y[n, i, j, c] = (1/K^2) sum_{p,q} X[n, S*i+p, S*j+q, c]``.
 
     Output shape as for :class:`MaxPool2D`. ``backward(dY)`` gives every entry of a window
