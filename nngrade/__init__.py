@@ -5,8 +5,9 @@ One command grades a whole class (``python -m nngrade <assignment> --jobs n``):
 - :mod:`nngrade.collect`   finds submissions (collecting an LMS zip download first);
 - :mod:`nngrade.gradebook` builds the assignment's metadata and merges results into the one real gradebook;
 - :mod:`nngrade.worker`    autogrades ONE submission in its own throwaway course directory;
-- :mod:`nngrade.sandbox`   the kernel launcher that confines the student's code;
-- :mod:`nngrade.scan`      a static scan of submissions for tampering with NumPy or the grading helpers;
+- :mod:`nngrade.trusted`   runs a notebook: the tests here, the student's code in the sandbox;
+- :mod:`nngrade.sandbox`   the bubblewrap sandbox of one notebook; :mod:`nngrade.harness` runs inside it;
+- :mod:`nngrade.preprocessors` the nbgrader settings and preprocessors of the course;
 - :mod:`nngrade.pipeline`  runs the workers in parallel and is the only writer of the gradebook;
 - :mod:`nngrade.export` and :mod:`nngrade.report` write ``reports/<assignment>/``.
 

@@ -19,13 +19,11 @@ def parse_args(argv=None):
                         help="gradebook SQLAlchemy URL, e.g. postgresql://user@host/db "
                              "(default: CourseDirectory.db_url of nbgrader_config.py, else gradebook.db)")
     parser.add_argument("--cell-timeout", type=int, default=None,
-                        help="seconds per cell (default: Execute.timeout of nbgrader_config.py)")
+                        help="seconds per cell (default: TrustedExecute.timeout of nbgrader_config.py)")
     parser.add_argument("--timeout", dest="notebook_timeout", type=int, default=600,
                         help="wall-clock seconds for one whole submission (default: 600)")
     parser.add_argument("--memory-mb", type=int, default=2048,
                         help="memory (address space) limit of a student's kernel in MB (default: 2048)")
-    parser.add_argument("--sandbox-user", default="nobody",
-                        help="unprivileged user that runs students' code when run as root (default: nobody)")
     parser.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     return parser.parse_args(argv)

@@ -1,9 +1,9 @@
 """Settings of a grading run, and the nbgrader configuration derived from the course's.
 
-The course's ``nbgrader_config.py`` is the single source of nbgrader settings. Every
-throwaway course directory (the assignment template, each student's scratch course) gets
-a copy of it with only the paths and the grading-robustness options overridden
-(:func:`scratch_config`), so nothing is duplicated by hand.
+The course's ``nbgrader_config.py`` (which applies :mod:`nngrade.preprocessors`) is the
+single source of nbgrader settings. Every throwaway course directory (the assignment
+template, each student's scratch course) gets a copy of it with only the paths and the
+sandbox's limits overridden (:func:`scratch_config`).
 """
 import copy
 import os
@@ -25,10 +25,9 @@ class Settings:
     assignment: str
     jobs: int = field(default_factory=os.cpu_count)
     db_url: str | None = None          # None: the course config's db_url, else <course>/gradebook.db
-    cell_timeout: int | None = None    # seconds per cell; None: the course's Execute.timeout
+    cell_timeout: int | None = None    # seconds per cell; None: the course's TrustedExecute.timeout
     notebook_timeout: int = 600        # wall-clock seconds for a whole submission
     memory_mb: int = 2048              # address-space limit of a student's kernel
-    sandbox_user: str = "nobody"
     force: bool = False                # regrade even unchanged, already graded submissions
     progress: bool = True
 
@@ -58,25 +57,17 @@ def default_db_url(config, course_dir):
     return configured or f"sqlite:///{Path(course_dir) / 'gradebook.db'}"
 
 
-# Robust-grading options for a course whose config does not set them (the course's win).
-ROBUST_DEFAULTS = {
-    "OverwriteCells": {"add_missing_cells": True},        # put deleted test cells back
-    # Output on stderr (warnings, prints) must not cost points; failing tests are errors, not stderr.
-    "IgnorePattern": {"enabled": True, "pattern": r"[\s\S]"},
-    "GenerateFeedback": {"preprocessors": [                 # no hidden test code in feedback
-        "nbgrader.preprocessors.GetGrades", "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-        "nbgrader.preprocessors.ClearHiddenTests"]},
-}
-
-
-def scratch_config(course_config, root, course_id, cell_timeout=None, kernel_name=None):
+def scratch_config(course_config, root, course_id, cell_timeout=None, memory_mb=None, cpu_seconds=None):
     """The course's nbgrader config re-rooted at a throwaway course directory ``root``.
 
-    Starts from :data:`ROBUST_DEFAULTS`, applies the course's ``nbgrader_config.py`` on top,
-    then overrides only what must differ: fixed folder names inside ``root``, a private
-    SQLite gradebook, the sandboxed kernel and (if given) the cell timeout.
+    Starts from the course's grading settings (:func:`nngrade.preprocessors.course_settings`,
+    for a course whose ``nbgrader_config.py`` does not apply them), applies the course's
+    ``nbgrader_config.py`` on top, then overrides only what must differ: fixed folder names
+    inside ``root``, a private SQLite gradebook and (if given) the sandbox's limits.
     """
-    c = Config(copy.deepcopy(ROBUST_DEFAULTS))
+    from nngrade.preprocessors import course_settings
+
+    c = course_settings()
     c.merge(copy.deepcopy(course_config))
     c.merge(Config({"CourseDirectory": {
         "root": str(root), "course_id": course_id,
@@ -85,10 +76,9 @@ def scratch_config(course_config, root, course_id, cell_timeout=None, kernel_nam
         "feedback_directory": "feedback",
         "db_url": f"sqlite:///{Path(root) / 'gradebook.db'}",
     }, "Exchange": {"root": str(Path(root) / "exchange")}}))  # unused; avoids a warning
-    if cell_timeout is not None:
-        c.Execute.timeout = cell_timeout
-    if kernel_name:
-        c.Execute.kernel_name = kernel_name
+    for trait, value in (("timeout", cell_timeout), ("memory_mb", memory_mb), ("cpu_seconds", cpu_seconds)):
+        if value is not None:
+            c.TrustedExecute[trait] = value
     return c
 
 

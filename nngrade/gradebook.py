@@ -81,19 +81,6 @@ def copy_assignment(src, dst, assignment):
                                              locked=c.locked, source=c.source, checksum=c.checksum)
 
 
-def withhold_points(gb, assignment, student, notebook, reason):
-    """Set a notebook's automatic scores to 0, flag it, mark it for manual grading and say
-    why in the automatic comment of each answer cell (shown in the feedback)."""
-    submitted = gb.find_submission_notebook(notebook, assignment, student)
-    submitted.flagged = True
-    for grade in submitted.grades:
-        grade.auto_score = 0.0
-        grade.needs_manual_grade = True
-    for comment in submitted.comments:
-        comment.auto_comment = f"Automatic points withheld until the instructor has looked: {reason}"
-    gb.db.commit()
-
-
 def merge_submission(src, dst, assignment, student):
     """Copy one student's automatic grades from ``src`` (a worker's gradebook) into ``dst``.
 

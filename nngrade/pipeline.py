@@ -15,7 +15,6 @@
    writes the marker (so a crash between two steps only causes a regrade, never a loss);
 6. export the CSVs and the class report (:mod:`nngrade.export`, :mod:`nngrade.report`).
 """
-import importlib.util
 import json
 import multiprocessing
 import multiprocessing.forkserver
@@ -55,7 +54,6 @@ class Outcome:
     notebook_scores: dict = field(default_factory=dict)
     seconds: float = 0.0
     problems: list = field(default_factory=list)   # human-readable, one per line of the summary
-    tampered: dict = field(default_factory=dict)   # notebook -> findings of nngrade.scan
     stripped: dict = field(default_factory=dict)   # notebook -> cells whose metadata was gone
 
 
@@ -71,7 +69,7 @@ class ClassRun:
     reports_dir: Path | None = None
 
 
-def _prepare_scratch(run_root, student, submission, source_dir, template_db, policy, job_common):
+def _prepare_scratch(run_root, student, submission, source_dir, template_db, job_common):
     """A private course directory for one submission; returns the job file's path."""
     scratch = run_root / secrets.token_hex(8)  # unguessable: kernels cannot find each other
     scratch.mkdir(mode=0o711)
@@ -84,7 +82,6 @@ def _prepare_scratch(run_root, student, submission, source_dir, template_db, pol
     (scratch / "source").chmod(0o700)
     copy_template(template_db, scratch)
     (scratch / "exchange").mkdir()  # nbgrader's API wants one, even unused
-    sandbox.write_kernelspec(scratch / "jupyter", dict(policy, home_root=str(scratch)))
     job = dict(job_common, student=student, scratch=str(scratch))
     (scratch / "job.json").write_text(json.dumps(job))
     return scratch / "job.json"
@@ -152,11 +149,7 @@ def _record(gb, result, assignment, course_paths_, submission_digest):
     """Merge one worker's result into the real gradebook and the course folders (main thread only)."""
     student = result["student"]
     outcome = Outcome(student=student, status=result["status"], seconds=round(result["seconds"], 2),
-                      problems=result.get("problems", []), tampered=result.get("tampered", {}),
-                      stripped=result.get("stripped", {}))
-    for notebook, findings in outcome.tampered.items():
-        outcome.problems.append(f"{notebook}.ipynb: possible tampering, automatic score set to 0 and "
-                                f"flagged for manual grading: {'; '.join(findings)}")
+                      problems=result.get("problems", []), stripped=result.get("stripped", {}))
     if outcome.status == "failed":
         return outcome
     scratch = Path(result["scratch"])
@@ -202,24 +195,6 @@ def _previous(gb, course_paths_, assignment, student, digest):
     return outcome
 
 
-def _hidden_paths(config, course_paths_, db_url, run_root):
-    """What a student's kernel must not see: sources, all submissions and results, the gradebook."""
-    names = [course_paths_.source_directory, course_paths_.submitted_directory,
-             course_paths_.autograded_directory, course_paths_.feedback_directory, "reports"]
-    hidden = [str(Path(course_paths_.root) / name) for name in names]
-    hidden.append(str(collect.downloaded_dir(config, course_paths_)))
-    if db_url.startswith("sqlite:///"):
-        hidden.append(db_url[len("sqlite:///"):])
-    return hidden + [str(run_root)]
-
-
-def _revealed_paths():
-    """What a kernel must reach even where the sandbox covers it: Python, the virtual
-    environment and nnref's source (an editable install imports it from the repository)."""
-    nnref = importlib.util.find_spec("nnref").submodule_search_locations[0]
-    return sorted({os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, nnref)})
-
-
 def grade_class(settings):
     """Grade every submission of ``settings.assignment``; returns a :class:`ClassRun`."""
     from nngrade import export, report
@@ -241,10 +216,11 @@ def grade_class(settings):
         raise FileNotFoundError(f"no submissions: nothing in {paths.root}/{paths.submitted_directory}"
                                 f"/<student>/{assignment}/")
 
-    refusal = sandbox.probe(settings.sandbox_user)
-    sandbox_note = (f"kernels isolated: user {settings.sandbox_user}, private mount namespace, "
-                    f"{settings.memory_mb} MB memory limit") if refusal is None else \
-        f"kernels NOT isolated ({refusal}); memory limit {settings.memory_mb} MB only"
+    refusal = sandbox.probe()
+    if refusal:
+        raise RuntimeError(f"cannot grade safely: {refusal}")
+    sandbox_note = (f"one bubblewrap sandbox per notebook (no network, own PID namespace, only its "
+                    f"own files), {settings.memory_mb} MB memory limit")
     run_root = Path(tempfile.mkdtemp(prefix=f"nngrade-{assignment}-"))
     run_root.chmod(0o711)
     try:
@@ -261,14 +237,9 @@ def grade_class(settings):
                 s: o for s in submissions
                 if (o := _previous(gb, paths, assignment, s, digests[s])) is not None}
         todo = [s for s in submissions if s not in outcomes]
-        policy = {"isolate": refusal is None, "user": settings.sandbox_user,
-                  "hide": _hidden_paths(config, paths, db_url, run_root),
-                  "reveal": _revealed_paths(),
-                  "memory_bytes": settings.memory_mb * 2**20,
-                  "cpu_seconds": settings.notebook_timeout, "file_bytes": 256 * 2**20,
-                  "processes": 512}
         job_common = {"course_dir": str(course), "assignment": assignment, "course_id": course_id,
-                      "cell_timeout": settings.cell_timeout,
+                      "cell_timeout": settings.cell_timeout, "memory_mb": settings.memory_mb,
+                      "cpu_seconds": settings.notebook_timeout,
                       "release_dir": str(template_db.parent / "release" / assignment)}
         with ThreadPoolExecutor(settings.jobs) as pool, Gradebook(db_url, course_id) as gb, \
                 tqdm(total=len(submissions), initial=len(outcomes), unit="student",
@@ -277,8 +248,8 @@ def grade_class(settings):
             try:
                 for student in todo:
                     job = _prepare_scratch(run_root, student, submissions[student], source_dir,
-                                           template_db, policy,
-                                           dict(job_common, extension_seconds=extensions[student]))
+                                           template_db, dict(job_common,
+                                                             extension_seconds=extensions[student]))
                     futures[pool.submit(workers.run, job)] = job
                 for future in as_completed(futures):
                     result = future.result()

@@ -22,7 +22,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 TOP_MESSAGES = 3
 TIMEOUT_ERRORS = ("KeyboardInterrupt", "CellTimeoutError")  # how a cell time-out shows
 NOT_GRADED = "(not graded: the kernel died or grading failed, see the summary)"
-NO_ERROR = "(no error, yet points lost: voided for tampering, or partial credit)"
+NO_ERROR = "(no error message: points lost without a failed check, e.g. a late penalty)"
 
 
 @dataclass

@@ -1,202 +1,227 @@
-"""Kernel launcher that confines one student's Python kernel.
+"""One sandbox per graded notebook, made with bubblewrap (Debian package ``bubblewrap``).
 
-nbgrader starts the kernel that runs a submission through a kernelspec; the worker
-writes one whose command is this file (run as a script, standard library only)::
+:func:`start` runs the student's side of a notebook (``nngrade/harness.py``) as::
 
-    python sandbox.py POLICY.json -f CONNECTION_FILE [ipykernel arguments]
+    sh -c 'join the job's cgroups' -> prlimit (rlimits) -> bwrap (namespaces) -> python harness.py
 
-Before it replaces itself with ``ipykernel`` it applies the policy (a JSON file written
-by :func:`write_kernelspec`):
+In the sandbox the student's code has
 
-1. **Hide files** (only when started as root): a private mount namespace in which
-   every path in ``policy["hide"]`` (the course's ``solutions/``, ``submitted/``,
-   ``autograded/``, ``feedback/``, the gradebook file, the other scratch directories...)
-   is covered by an empty, inaccessible tmpfs (directories) or by ``/dev/null`` (files),
-   and ``/tmp`` is a fresh private tmpfs that holds the kernel's home. The Python
-   installation stays reachable even when it lives in a folder the kernel's user cannot
-   enter (``policy["reveal"]``, e.g. a pyenv under ``/root``, whose rest is then hidden).
-2. **Drop privileges** (only when started as root): switch to ``policy["user"]``
-   (default ``nobody``), clear supplementary groups, set ``no_new_privs`` so no setuid
-   program can win root back, and ask for SIGKILL when the grading worker dies.
-3. **Limit resources**: address space (``RLIMIT_AS``, so a huge allocation raises
-   ``MemoryError``), CPU seconds, size of written files, number of processes, no core dumps.
-4. **Clean the environment**: only the variables a kernel needs (:data:`KEEP_ENV`) pass, so
-   secrets in the instructor's environment (a database password...) do not.
+- its own PID, network, IPC, UTS and mount namespaces: it sees no other process (so it
+  cannot signal or find other students' kernels), has no network at all (it talks to the
+  grader over a socket pair inherited as a file descriptor), and when the sandbox ends,
+  every process it started ends with it (the namespace's init is killed; a double
+  ``fork`` plus ``setsid`` does not escape a PID namespace);
+- a read-only view of the system (``/usr``, ``/etc`` without its secrets), of the Python
+  installation and of the virtual environment, and of nothing else: of the course it sees
+  only this submission's working copy (``/submission``, read-only) — no ``.git``, no
+  ``solutions/``, no other student, no gradebook, not nnref's source;
+- its own small ``/tmp``, ``/var/tmp`` and ``/dev/shm`` (tmpfs, gone with the sandbox);
+- user id 65534 inside, all capabilities dropped, a new session (no terminal injection);
+- limits: address space (a huge allocation raises ``MemoryError``), CPU seconds, size of
+  a written file, no core dumps; and, where the machine lets us (root with cgroups v1),
+  a cgroup per job capping its processes (a fork bomb stays inside) and its memory
+  including the tmpfs. Without cgroups the number of processes is an rlimit of the user.
 
-What stays reachable: everything world-readable outside the hidden paths (the Python
-environment and ``nnref`` must be, to run at all), and the network (the kernel talks to
-nbgrader over loopback TCP). Without root, steps 1 and 2 are impossible; the launcher
-then refuses to start unless the policy says ``"isolate": false`` (the pipeline decides
-this up front with :func:`probe` and reports it).
+What the grader reads back is only plain data (``nnref.plain``): see ``nngrade.trusted``.
 """
-import ctypes
-import json
+import dataclasses
+import functools
 import os
-import pathlib
-import pwd
-import resource
+import secrets
+import shlex
+import shutil
 import signal
+import socket
+import subprocess
 import sys
-import tempfile
+from pathlib import Path
 
-KERNEL_NAME = "nngrade-sandbox"
-KEEP_ENV = {"PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV", "PYTHONPATH",
-            "JPY_PARENT_PID", "NBGRADER_EXECUTION", "OPENBLAS_CORETYPE"}
-
-# Linux constants (sched.h, sys/mount.h, sys/prctl.h).
-CLONE_NEWNS = 0x00020000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 8192, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
-
-_libc = ctypes.CDLL(None, use_errno=True)
+HERE = Path(__file__).resolve().parent
+HARNESS = HERE / "harness.py"
+PLAIN = HERE.parent / "nnref" / "plain.py"
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+INSIDE = "/opt/nngrade"        # where harness.py and plain.py appear in the sandbox
+WORKDIR = "/submission"        # the submission's working copy, read-only
+KEEP_ENV = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+SECRETS = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssl/private")
 
 
-def _check(result, what):
-    if result != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+class SandboxUnavailable(RuntimeError):
+    """The sandbox could not be set up: an infrastructure failure, never the student's."""
 
 
-def _mount(source, target, fstype, flags, data):
-    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(),
-                       flags, data and data.encode()), f"mount {target}")
+@dataclasses.dataclass
+class Policy:
+    """Limits of one sandbox (see ``python -m nngrade --help`` for the command-line names)."""
+
+    memory_mb: int = 2048       # address space of the student's Python
+    cpu_seconds: int = 600      # CPU time of the whole notebook
+    file_mb: int = 64           # largest file it may write (in its /tmp)
+    tmp_mb: int = 64            # each of /tmp, /var/tmp, /dev/shm
+    processes: int = 64         # processes and threads at once
+    isolate: bool = True        # False: no bubblewrap (a plain child process; for machines without it)
 
 
-def _blocked_ancestor(path):
-    """The highest folder above ``path`` that other users cannot enter (e.g. ``/root``), or None."""
-    for ancestor in reversed(pathlib.Path(path).parents[:-1]):  # from the top, "/" excluded
-        if not os.stat(ancestor).st_mode & 0o001:
-            return str(ancestor)
+@functools.lru_cache(maxsize=None)
+def probe():
+    """``None`` when sandboxes can be made here, else the reason why not."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (Debian: apt-get install bubblewrap)"
+    result = subprocess.run([*_bwrap_args(Path("/")), "true"], capture_output=True, text=True)
+    if result.returncode != 0:
+        return f"bubblewrap cannot create a sandbox here: {result.stderr.strip() or result.returncode}"
     return None
 
 
-def isolate(hide, reveal, tmp_size="256m"):
-    """Enter a private mount namespace: ``hide`` emptied, ``/tmp`` fresh, ``reveal`` reachable.
-
-    ``reveal`` lists folders the kernel must reach (the Python installation, the virtual
-    environment, nnref's source). Covering ``/tmp`` or a hidden path may cover them too (a
-    course cloned under ``/tmp``), and some sit below a folder the kernel's user cannot
-    enter (e.g. a pyenv in ``/root``, which is then replaced by an empty tmpfs, hiding the
-    rest of it). So each is held open before anything is covered and bound back at its own
-    path afterwards, from ``/proc/self/fd``, which still reaches the covered folder.
-    """
-    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-    # Mounts made from now on must not propagate back to the host.
-    _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-    # Opened inside the new namespace, so that the bind mounts below may use them.
-    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in sorted(reveal, key=len)]
-    blocked = dict.fromkeys(filter(None, map(_blocked_ancestor, reveal)))  # before /tmp is covered
-    for path in hide:
-        if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
-        elif os.path.exists(path):
-            _mount("/dev/null", path, None, MS_BIND, None)
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},mode=1777")
-    for folder in blocked:
-        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
-    for path, fd in handles:
-        os.makedirs(path, exist_ok=True)
-        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
-        os.close(fd)
+def _python():
+    """This interpreter, and the folders it needs: its installation and the virtual environment."""
+    return sys.executable, sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix),
+                                   os.path.abspath(sys.prefix)})
 
 
-def drop_privileges(user):
-    """Become ``user`` for good (no way back through setuid programs)."""
-    entry = pwd.getpwnam(user)
-    os.setgroups([])
-    os.setgid(entry.pw_gid)
-    os.setuid(entry.pw_uid)
-    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
-    return entry
+def _bwrap_args(workdir, env=(), tmp_bytes=64 * 2**20):
+    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--uid", "65534", "--gid", "65534", "--hostname", "sandbox"]
+    for top in ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / top
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    for secret in SECRETS:
+        if os.path.isdir(secret):
+            args += ["--tmpfs", secret]
+        elif os.path.exists(secret):
+            args += ["--ro-bind", "/dev/null", secret]
+    for folder in _python()[1]:
+        args += ["--ro-bind", folder, folder]
+    args += ["--ro-bind", str(HARNESS), f"{INSIDE}/harness.py", "--ro-bind", str(PLAIN), f"{INSIDE}/plain.py",
+             "--ro-bind", str(workdir), WORKDIR, "--chdir", WORKDIR,
+             "--proc", "/proc", "--dev", "/dev"]
+    for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
+        args += ["--size", str(tmp_bytes), "--tmpfs", tmp]
+    args += ["--clearenv"]
+    for key, value in env:
+        args += ["--setenv", key, value]
+    return args
 
 
-def limit_resources(policy):
-    """Apply the policy's limits (bytes, seconds, count) to this process and its children."""
-    limits = {
-        resource.RLIMIT_AS: policy["memory_bytes"],
-        resource.RLIMIT_CPU: policy["cpu_seconds"],
-        resource.RLIMIT_FSIZE: policy["file_bytes"],
-        resource.RLIMIT_NPROC: policy["processes"],
-        resource.RLIMIT_CORE: 0,
-    }
-    for which, value in limits.items():
-        if value is not None:
-            resource.setrlimit(which, (value, value))
+class Cgroups:
+    """A pids and a memory cgroup (v1) for one job, when this machine lets us make them."""
+
+    def __init__(self, policy):
+        self.paths = []
+        if os.geteuid() != 0:
+            return
+        name = f"nngrade/{secrets.token_hex(6)}"
+        for controller, settings in (("pids", {"pids.max": policy.processes}),
+                                     ("memory", {"memory.limit_in_bytes":
+                                                 (policy.memory_mb + 3 * policy.tmp_mb) * 2**20})):
+            path = CGROUP_ROOT / controller / name
+            try:
+                path.mkdir(parents=True)
+                for key, value in settings.items():
+                    (path / key).write_text(str(value))
+            except OSError:
+                self.remove()
+                self.paths = []
+                return
+            self.paths.append(path)
+
+    def join_command(self):
+        """Shell words that move the shell itself into the cgroups (then it execs the rest)."""
+        return "; ".join(f"echo $$ > {shlex.quote(str(p / 'cgroup.procs'))}" for p in self.paths)
+
+    def kill(self):
+        for path in self.paths:
+            for _ in range(50):  # processes may fork while we kill: until none is left
+                try:
+                    pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+
+    def remove(self):
+        for path in self.paths:
+            for _ in range(100):
+                try:
+                    path.rmdir()
+                    break
+                except OSError:
+                    self.kill()
 
 
-def launch(policy, kernel_args):
-    """Confine this process as the policy says, then exec ipykernel with ``kernel_args``."""
-    # The interpreter by its real folder, resolved now: isolating may hide a symlink on the way.
-    python = os.path.join(os.path.realpath(os.path.dirname(sys.executable)),
-                          os.path.basename(sys.executable))
-    connection = kernel_args[kernel_args.index("-f") + 1]
-    with open(connection) as f:  # readable by us (root) only: copy it for the kernel's user
-        connection_text = f.read()
-    if policy["isolate"]:
-        isolate(policy["hide"], policy["reveal"])
-        home = "/tmp/home"  # this kernel's own /tmp
-        os.mkdir(home, 0o700)
-        entry = pwd.getpwnam(policy["user"])
-        os.chown(home, entry.pw_uid, entry.pw_gid)
-        drop_privileges(policy["user"])
-    else:
-        # kernels run side by side: one home each, in a folder the worker removes
-        home = tempfile.mkdtemp(prefix="kernel-home-", dir=policy.get("home_root"))
-    # Die with the worker (set after setuid, which clears it).
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
-    limit_resources(policy)
+class Sandbox:
+    """A running harness in its sandbox; ``sock`` talks to it; :meth:`close` ends everything."""
 
-    new_connection = os.path.join(home, "kernel.json")
-    with open(os.open(new_connection, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-        f.write(connection_text)
-    kernel_args[kernel_args.index("-f") + 1] = new_connection
-    env = {key: value for key, value in os.environ.items() if key in KEEP_ENV}
-    env.update(HOME=home, TMPDIR=home, IPYTHONDIR=os.path.join(home, ".ipython"),
-               MPLCONFIGDIR=os.path.join(home, ".matplotlib"), MPLBACKEND="Agg",
-               # one BLAS thread: the pipeline already runs one kernel per core
-               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONDONTWRITEBYTECODE="1")
-    os.execve(python, [python, "-m", "ipykernel_launcher", *kernel_args], env)
-
-
-def probe(user):
-    """Return ``None`` when kernels can be isolated as ``user`` here, else the reason why not."""
-    if os.geteuid() != 0:
-        return "not running as root: kernels run with your own rights"
-    try:
-        pwd.getpwnam(user)
-    except KeyError:
-        return f"no user {user!r} on this machine"
-    pid = os.fork()
-    if pid == 0:  # try it for real in a child, which then exits
+    def __init__(self, workdir, policy):
+        self.policy = policy
+        parent, child = socket.socketpair()
+        self.sock = parent
+        python, _ = _python()
+        env = [("PATH", "/usr/bin:/bin"), ("HOME", "/tmp"), ("TMPDIR", "/tmp"),
+               ("MPLBACKEND", "module://matplotlib_inline.backend_inline"),
+               ("MPLCONFIGDIR", "/tmp/.matplotlib"), ("IPYTHONDIR", "/tmp/.ipython"),
+               ("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1"), ("MKL_NUM_THREADS", "1"),
+               ("PYTHONDONTWRITEBYTECODE", "1"), ("NNGRADE_FD", str(child.fileno()))]
+        env += [(k, os.environ[k]) for k in KEEP_ENV if k in os.environ]
+        limits = [f"--as={policy.memory_mb * 2**20}", f"--cpu={policy.cpu_seconds}",
+                  f"--fsize={policy.file_mb * 2**20}", "--core=0"]
+        self.cgroups = Cgroups(policy) if policy.isolate else None
+        if not (self.cgroups and self.cgroups.paths):
+            limits.append(f"--nproc={policy.processes}")
+        if policy.isolate:
+            command = [*_bwrap_args(workdir, env, policy.tmp_mb * 2**20), python, "-I", f"{INSIDE}/harness.py"]
+            cwd, child_env = "/", {}
+        else:
+            command = [python, "-I", str(HARNESS)]
+            cwd, child_env = str(workdir), dict(os.environ, **dict(env))
+        words = ["prlimit", *limits, "--", *command]
+        join = self.cgroups.join_command() if self.cgroups and self.cgroups.paths else ""
+        script = (join + "; " if join else "") + "exec " + shlex.join(words)
         try:
-            isolate([], [])
-            drop_privileges(user)
-        except OSError:
-            os._exit(1)
-        os._exit(0)
-    _, status = os.waitpid(pid, 0)
-    return None if os.waitstatus_to_exitcode(status) == 0 else "cannot create a mount namespace here"
+            self.process = subprocess.Popen(["sh", "-c", script], pass_fds=(child.fileno(),), cwd=cwd,
+                                            env=child_env, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                            start_new_session=True)
+        except OSError as error:
+            self.close()
+            raise SandboxUnavailable(f"cannot start the sandbox: {error}") from error
+        finally:
+            child.close()
+
+    def stderr_tail(self):
+        """The last lines the sandbox printed (bubblewrap's own errors), after it ended."""
+        if self.process.poll() is None or self.process.stderr is None:
+            return ""
+        return self.process.stderr.read(4096).decode(errors="replace").strip()[-500:]
+
+    def close(self):
+        """End the sandbox and every process in it; remove its cgroups."""
+        self.sock.close()
+        process = getattr(self, "process", None)
+        if process is not None and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # bwrap: its PID namespace dies with it
+            except ProcessLookupError:
+                pass
+            process.wait()
+        if self.cgroups:
+            self.cgroups.kill()
+            self.cgroups.remove()
 
 
-def write_kernelspec(directory, policy):
-    """Write ``<directory>/kernels/nngrade-sandbox/`` (point ``JUPYTER_PATH`` at ``directory``)."""
-    spec_dir = os.path.join(directory, "kernels", KERNEL_NAME)
-    os.makedirs(spec_dir, exist_ok=True)
-    policy_path = os.path.join(spec_dir, "policy.json")
-    with open(policy_path, "w") as f:
-        json.dump(policy, f, indent=1)
-    spec = {"argv": [sys.executable, os.path.abspath(__file__), policy_path, "-f", "{connection_file}"],
-            "display_name": "Python 3 (nngrade sandbox)", "language": "python"}
-    with open(os.path.join(spec_dir, "kernel.json"), "w") as f:
-        json.dump(spec, f, indent=1)
-    return spec_dir
-
-
-if __name__ == "__main__":
-    with open(sys.argv[1]) as f:
-        _policy = json.load(f)
-    try:
-        launch(_policy, sys.argv[2:])
-    except OSError as error:
-        sys.exit(f"nngrade sandbox: cannot confine the kernel: {error}")
+def start(workdir, policy=None):
+    """Start the harness for the notebook whose working copy is ``workdir``."""
+    policy = policy or Policy()
+    if policy.isolate:
+        refusal = probe()
+        if refusal:
+            raise SandboxUnavailable(refusal)
+    return Sandbox(Path(workdir), policy)

@@ -8,12 +8,11 @@ scratch directory ``S`` that the pipeline prepared::
     S/gradebook.db                        copy of the template: assignment metadata only
     S/source/<assignment>/                the source folder's data files, no notebooks
     S/submitted/<student>/<assignment>/   this one submission
-    S/jupyter/kernels/nngrade-sandbox/    the confined kernel (see nngrade.sandbox)
 
-The worker scans the submission for tampering, runs nbgrader's autograde and
-generate_feedback on ``S`` (the student's kernel starts in
-``S/autograded/<student>/<assignment>/``) and writes ``S/result.json``. It never touches
-the real course directory or gradebook: the pipeline merges the result.
+The worker runs nbgrader's autograde and generate_feedback on ``S`` (the student's code
+runs sandboxed, the tests in this process: see nngrade.trusted) and writes
+``S/result.json``. It never touches the real course directory or gradebook: the
+pipeline merges the result.
 """
 import copy
 import json
@@ -32,9 +31,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from nngrade.config import load_course_config, scratch_config, venv_on_path
-from nngrade.gradebook import submission_scores, withhold_points
-from nngrade.sandbox import KERNEL_NAME
-from nngrade.scan import scan_notebook
+from nngrade.trusted import ERROR_NAMES
 
 
 def stripped_cells(nb, expected_ids):
@@ -68,8 +65,8 @@ def expected_cell_ids(db_url, assignment):
 
 
 KERNEL_ERRORS = {
-    "CellTimeoutError": "a cell ran past the cell time limit and was stopped (it scores 0)",
-    "DeadKernelError": "the kernel died",
+    ERROR_NAMES["timeout"]: "a cell ran past the cell time limit and was stopped (it scores 0)",
+    ERROR_NAMES["dead"]: "the kernel died",
 }
 
 
@@ -84,11 +81,11 @@ def grade(job):
     """Grade the submission described by ``job`` and return the result dictionary."""
     scratch, assignment, student = Path(job["scratch"]), job["assignment"], job["student"]
     config = scratch_config(load_course_config(job["course_dir"]), scratch, job["course_id"],
-                            cell_timeout=job["cell_timeout"], kernel_name=KERNEL_NAME)
-    os.environ["JUPYTER_PATH"] = str(scratch / "jupyter")
+                            cell_timeout=job["cell_timeout"], memory_mb=job["memory_mb"],
+                            cpu_seconds=job["cpu_seconds"])
     submitted = scratch / "submitted" / student / assignment
     expected = expected_cell_ids(config.CourseDirectory.db_url, assignment)
-    result = {"student": student, "status": "graded", "problems": [], "tampered": {}, "stripped": {}}
+    result = {"student": student, "status": "graded", "problems": [], "stripped": {}}
 
     for notebook in sorted(submitted.glob("*.ipynb")):
         if notebook.stem not in expected:
@@ -112,9 +109,6 @@ def grade(job):
                 result["problems"].append(f"{notebook.name}: nbgrader metadata missing on "
                                           f"{', '.join(missing)} and the cells were rearranged: "
                                           "graded with the missing test cells put back; check it by hand")
-        findings = scan_notebook(nb)
-        if findings:
-            result["tampered"][notebook.stem] = [str(f) for f in findings]
     for name in expected:
         if not (submitted / f"{name}.ipynb").exists():
             result["problems"].append(f"{name}.ipynb: not handed in")
@@ -135,16 +129,15 @@ def grade(job):
         # nbgrader saves the grades of the notebooks it finished and gives up on the rest
         # (it deletes the autograded copy): those score 0. The pipeline records why.
         result["status"] = "error"
-        if "DeadKernelError" in outcome.get("log", ""):
+        if "SandboxUnavailable" in outcome.get("log", ""):
+            result["infrastructure"] = True
+            result["problems"].append("the sandbox could not be set up (not the student's fault; graded "
+                                      "again on the next run): " + _last_error(outcome))
+        elif ERROR_NAMES["dead"] in outcome.get("log", ""):
             result["problems"].append("the kernel died while running the notebook (a crash, os._exit "
                                       "or the memory limit): its unfinished notebook scores 0")
         else:
             result["problems"].append("nbgrader autograde failed: " + _last_error(outcome))
-    with Gradebook(config.CourseDirectory.db_url) as gb:
-        graded = submission_scores(gb, assignment, student) is not None
-        for notebook, findings in result["tampered"].items() if graded else ():
-            withhold_points(gb, assignment, student, notebook, "the code may change NumPy or "
-                            f"the grading helpers ({'; '.join(findings)})")
     if any(autograded.glob("*.ipynb")):
         feedback = api.generate_feedback(assignment, student, force=True)
         if not feedback["success"]:

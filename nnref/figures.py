@@ -186,6 +186,127 @@ def draw_network(ax, sizes, labels=("x", "a", "y")):
     ax.axis("off")
 
 
+# --------------------------------------------------------------------------------------
+# Chapter 11: computational graphs and the reverse sweep
+# --------------------------------------------------------------------------------------
+
+def _graph_layout(order):
+    """Positions for the nodes of a graph in topological ``order``: column = depth, rows centred."""
+    depth = {}
+    for node in order:
+        depth[id(node)] = 1 + max((depth[id(c)] for c in node.inputs), default=-1)
+    columns = {}
+    for node in order:
+        columns.setdefault(depth[id(node)], []).append(node)
+    pos = {}
+    for d, nodes in columns.items():
+        for i, node in enumerate(nodes):
+            pos[id(node)] = (d, (len(nodes) - 1) / 2 - i)
+    return pos
+
+
+def draw_graph(ax, root, names=None, steps=None):
+    r"""Draw the computational graph of the scalar node ``root`` (an :class:`nnref.autodiff.Value`).
+
+    Each node shows its operation, its value and its gradient ``grad``; arrows run from a
+    node's inputs to it (the forward direction). ``steps`` runs only the first ``steps``
+    steps of the reverse sweep (``None``: all of it, as ``root.backward()``), so that a
+    figure can show the sweep in progress: a node whose gradient is final is outlined in red,
+    a node that has received some but not all of its contributions shows its partial sum,
+    and the edges the sweep has crossed are red. ``names`` maps nodes to labels for leaves.
+    """
+    from .autodiff import topological_order
+
+    names = {id(k): v for k, v in (names or {}).items()}
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    sweep = order[::-1]
+    steps = len(sweep) if steps is None else max(0, min(int(steps), len(sweep)))
+    crossed = set()
+    for node in sweep[:steps]:
+        if node.vjp is not None:
+            for child, contribution in zip(node.inputs, node.vjp(node.grad)):
+                child.grad += contribution
+                crossed.add((id(child), id(node)))
+    final = {id(n) for n in sweep[:steps]}
+    if steps < len(sweep):
+        final.add(id(sweep[steps]))      # the next node to be visited: all contributions are in
+    pos = _graph_layout(order)
+    for node in order:
+        x1, y1 = pos[id(node)]
+        for child in node.inputs:
+            x0, y0 = pos[id(child)]
+            red = (id(child), id(node)) in crossed
+            ax.annotate("", xy=(x1 - 0.22, y1), xytext=(x0 + 0.22, y0),
+                        arrowprops=dict(arrowstyle="->", lw=2.0 if red else 1.0,
+                                        color="tab:red" if red else "0.5"), zorder=1)
+    for node in order:
+        x, y = pos[id(node)]
+        label = names.get(id(node)) or node.op or "leaf"
+        done = id(node) in final
+        ax.text(x, y, f"{label}\n{node.data:.3g}\ngrad {node.grad:.3g}", ha="center", va="center",
+                fontsize=9, zorder=2,
+                bbox=dict(boxstyle="round", facecolor="#fee0d2" if done else "#deebf7",
+                          edgecolor="tab:red" if done else "0.4", lw=2.0 if done else 1.0))
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    ax.axis("off")
+    return order
+
+
+def reverse_sweep(ax, x=0.5, y=-1.5, step=5):
+    r"""Draw the reverse sweep through :math:`f(x, y) = \tanh(xy + x)` after ``step`` steps.
+
+    The graph has five nodes: the leaves :math:`x, y`, then :math:`m = xy`,
+    :math:`s = m + x` and :math:`f = \tanh s`. The node :math:`x` is used twice, so its
+    gradient arrives in two parts, :math:`\partial f/\partial s` from :math:`s` and
+    :math:`(\partial f/\partial m)\,y` from :math:`m`, which add up. ``step`` runs from 0
+    (only :math:`\partial f/\partial f = 1` known) to 5 (the sweep finished).
+    """
+    from .autodiff import Value
+
+    vx, vy = Value(x), Value(y)
+    m = vx * vy
+    s = m + vx
+    f = s.tanh()
+    names = {vx: "x", vy: "y", m: "m = x y", s: "s = m + x", f: "f = tanh s"}
+    draw_graph(ax, f, names=names, steps=int(round(step)))
+    ax.set_title(f"$f = \\tanh(xy + x)$ at $x = {x:.2g}$, $y = {y:.2g}$: "
+                 f"{int(round(step))} of 5 steps of the reverse sweep", fontsize=10)
+def running_statistics(ax, momentum, batch_size=32, steps=150, seed=0):
+    r"""Draw how batch norm's running mean tracks one feature during training (chapter 12).
+
+    The feature's true mean drifts while the layers before it learn: it rises from 0 to 2
+    over the first half of the ``steps`` training steps, then stays. Each step sees a batch of
+    ``batch_size`` values drawn around it (standard deviation 1), whose mean (grey dots)
+    scatters by :math:`1/\sqrt{N}`. The running mean (blue) follows
+    :math:`r \leftarrow m\,r + (1 - m)\,\mu_\mathcal{B}` from :math:`r = 0`: a momentum
+    :math:`m` near 1 averages over about :math:`1/(1 - m)` batches, so it is smooth but lags
+    behind the drift; a small :math:`m` follows the latest batches and their noise. The
+    title gives the error of the final estimate, which evaluation mode would use.
+    """
+    rng = np.random.default_rng(seed)
+    batch_size = max(2, int(round(batch_size)))
+    t = np.arange(1, steps + 1)
+    true_mean = 2.0 * np.clip(t / (steps / 2), 0.0, 1.0)
+    batch_means = true_mean + rng.standard_normal((steps, batch_size)).mean(axis=1)
+    running = np.empty(steps)
+    r = 0.0
+    for k, mu in enumerate(batch_means):
+        r = momentum * r + (1 - momentum) * mu
+        running[k] = r
+    ax.plot(t, batch_means, ".", color="0.65", ms=4, label=f"batch means ($N = {batch_size}$)")
+    ax.plot(t, true_mean, "--", color="black", lw=1.5, label="true mean of the feature")
+    ax.plot(t, running, color="tab:blue", lw=2.5, label="running mean")
+    ax.set(xlim=(0, steps + 1), ylim=(-1.0, 3.5), xlabel="training step (batch)", ylabel="feature mean",
+           title=f"momentum $m = {momentum:.2f}$: final error {running[-1] - true_mean[-1]:+.3f}")
+    ax.legend(loc="lower right", fontsize="small")
+
+
 def conv_window(ax, position=0, stride=1, padding=0, size=5, K=3):
     r"""Draw a ``K x K`` window sliding over a ``size x size`` image with ``stride`` and ``padding``.
 

@@ -48,6 +48,8 @@ Every check raises ``AssertionError`` with a message written for the student and
 traceback noise from inside this module (``raise … from None``).
 """
 
+import contextlib
+import dataclasses
 import functools
 import importlib
 import importlib.metadata
@@ -58,7 +60,9 @@ import types
 
 import numpy as np
 
-__all__ = ["check_environment", "call_student", "check_array", "check_gradient",
+from nnref import plain
+
+__all__ = ["check_environment", "call_student", "in_student_kernel", "check_array", "check_gradient",
            "check_derivative", "ALL", "COURSE_PYTHON", "COURSE_NUMPY"]
 
 # The course's environment (requirements.txt pins numpy==2.4.x for Python 3.11; a test
@@ -70,7 +74,7 @@ COURSE_NUMPY = (2, 4)
 # call_student's default: disable every public module of nnref except these (which hold
 # no answers: grading itself, the data sets, the book's figure helpers).
 ALL = "all of nnref"
-_NOT_REFERENCE = {"grading", "data", "figures"}
+_NOT_REFERENCE = {"grading", "data", "figures", "plain"}
 
 _FIX_ENV = ("close JupyterLab, then in a terminal in the course folder run `make setup` "
             "and start JupyterLab again with `make lab`")
@@ -232,18 +236,67 @@ def _describe(func):
     return f"`{getattr(func, '__name__', repr(func))}`"
 
 
-def call_student(func, *args, disable=ALL, **kwargs):
-    """Return ``func(*args, **kwargs)``, run with nnref's reference disabled.
+@dataclasses.dataclass
+class Outcome:
+    """What happened when a student's function was called, as plain facts.
 
-    Raises ``AssertionError`` with a message for the student if ``func`` still raises
-    ``NotImplementedError`` (not answered yet), called a disabled nnref function (even if it
-    caught the error), or modified one of its array arguments in place.
+    ``value``: what it returned (already checked to be plain data, see :mod:`nnref.plain`);
+    ``not_plain``: instead, what the returned value was when it was not plain data;
+    ``raised``: ``(exception name, message, traceback lines)`` when it raised;
+    ``reference``: the qualified name of a disabled nnref function it called, if any;
+    ``inputs_after``: its array arguments after the call (to detect changes in place).
     """
-    __tracebackhide__ = True  # shorter tracebacks: pytest and IPython skip this frame (IPython keeps the last)
-    if not callable(func):
-        raise AssertionError(f"{func!r} is not a function: did you overwrite its name?")
-    inputs = [(i, a, a.copy()) for i, a in enumerate(list(args) + list(kwargs.values()))
-              if isinstance(a, np.ndarray)]
+
+    value: object = None
+    not_plain: str | None = None
+    raised: tuple | None = None
+    reference: str | None = None
+    inputs_after: list = dataclasses.field(default_factory=list)
+
+
+class RemoteFunction:
+    """A student's function that runs somewhere else: the grader's proxy for a function in
+    the sandboxed kernel (``nngrade.trusted``). :func:`call_student` calls ``invoke``."""
+
+    __name__ = "function"
+
+    def invoke(self, args, kwargs, disable):
+        """Call the function with these arguments; return an :class:`Outcome`."""
+        raise NotImplementedError
+
+
+class StudentError(Exception):
+    """The student's own code raised an exception (not a failed check): carries its traceback."""
+
+    def __init__(self, func, ename, evalue, traceback_lines):
+        super().__init__(f"{_describe(func)} raised {ename}: {evalue}")
+        self.ename, self.evalue, self.traceback_lines = ename, evalue, list(traceback_lines)
+
+
+def in_student_kernel(func):
+    """Mark a helper of a *locked* cell that must run where the student's code runs.
+
+    In JupyterLab this changes nothing. When graded, test cells run in a trusted process
+    and student code in a sandboxed kernel; a helper that builds on the student's own
+    classes (e.g. drives their ``Value`` class and returns the gradients) is decorated so
+    that it runs in the kernel and is called like a student function: plain data in,
+    plain data out (see :mod:`nnref.plain`).
+    """
+    func._nnref_in_student_kernel = True
+    return func
+
+
+def _array_inputs(args, kwargs):
+    return [a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray)]
+
+
+@contextlib.contextmanager
+def reference_disabled(disable=ALL):
+    """Inside this block the nnref functions named by ``disable`` raise instead of running.
+
+    Yields the state whose ``called`` attribute names the first disabled function called
+    (or ``None``). Re-entrant: nested blocks keep the outermost block's choice.
+    """
     with _lock:
         outer = getattr(_state, "depth", 0)
         saved = _swap(_targets(disable)) if outer == 0 else []
@@ -251,24 +304,81 @@ def call_student(func, *args, disable=ALL, **kwargs):
         if outer == 0:
             _state.called = None
         try:
-            result = func(*args, **kwargs)
-        except NotImplementedError:
-            raise AssertionError(f"{_describe(func)} is not answered yet: replace "
-                                 "`raise NotImplementedError()` with your code.") from None
-        except ReferenceCalled:
-            result = None  # reported below
+            yield _state
         finally:
             _state.depth = outer
-            called = _state.called
             _restore(saved)
-    if called:
-        raise AssertionError(f"{_describe(func)} calls nnref's reference ({called}): this part asks "
+
+
+def _run_here(func, args, kwargs, disable):
+    """Call ``func`` in this process with the reference disabled; return an :class:`Outcome`.
+
+    Exceptions from the student's own code other than ``NotImplementedError`` propagate
+    unchanged, so that JupyterLab shows their traceback.
+    """
+    outcome, value = Outcome(), None
+    with reference_disabled(disable) as state:
+        try:
+            value = func(*args, **kwargs)
+        except NotImplementedError as error:
+            outcome.raised = ("NotImplementedError", str(error), [])
+        except ReferenceCalled:
+            pass  # reported below
+        finally:
+            outcome.reference = state.called
+    try:
+        outcome.value = plain.round_trip(value)
+    except plain.NotPlain as error:
+        outcome.not_plain = str(error)
+    outcome.inputs_after = _array_inputs(args, kwargs)
+    return outcome
+
+
+def _changed(before, after):
+    """True if an input array was really changed; an in-place perturbation that restores the
+    input up to rounding (``x[i] += eps; ...; x[i] += eps``) does not count."""
+    if before.shape != after.shape or before.dtype != after.dtype:
+        return True
+    if before.dtype.kind != "f":
+        return not np.array_equal(before, after)
+    scale = float(np.max(np.abs(before[np.isfinite(before)]), initial=1.0))
+    return not np.allclose(after, before, rtol=1e-9, atol=1e-12 * scale, equal_nan=True)
+
+
+def call_student(func, *args, disable=ALL, **kwargs):
+    """Return ``func(*args, **kwargs)``, run with nnref's reference disabled, as plain data.
+
+    Raises ``AssertionError`` with a message for the student if ``func`` still raises
+    ``NotImplementedError`` (not answered yet), called a disabled nnref function (even if it
+    caught the error), returned something that is not plain data (:mod:`nnref.plain`), or
+    modified one of its array arguments in place. ``func`` may be a :class:`RemoteFunction`
+    (when graded): the same checks and messages then apply to what the kernel reported.
+    """
+    __tracebackhide__ = True  # shorter tracebacks: pytest and IPython skip this frame (IPython keeps the last)
+    before = [a.copy() for a in _array_inputs(args, kwargs)]
+    if isinstance(func, RemoteFunction):
+        outcome = func.invoke(args, kwargs, disable)
+    elif not callable(func):
+        raise AssertionError(f"{func!r} is not a function: did you overwrite its name?")
+    else:
+        outcome = _run_here(func, args, kwargs, disable)
+    if outcome.raised and outcome.raised[0] == "NotImplementedError" and not outcome.reference:
+        raise AssertionError(f"{_describe(func)} is not answered yet: replace "
+                             "`raise NotImplementedError()` with your code.") from None
+    if outcome.reference:
+        raise AssertionError(f"{_describe(func)} calls nnref's reference ({outcome.reference}): this part asks "
                              "you to write it yourself with NumPy, so it scores 0.")
-    for i, array, before in inputs:
-        if not np.array_equal(array, before, equal_nan=True):
+    if outcome.raised:
+        raise StudentError(func, *outcome.raised)
+    if outcome.not_plain:
+        raise AssertionError(f"{_describe(func)} returned {outcome.not_plain}, which is not an answer the "
+                             "grader can read: return NumPy arrays or numbers (or a tuple, list or "
+                             "dict of them).")
+    for i, (original, after) in enumerate(zip(before, outcome.inputs_after)):
+        if _changed(original, after):
             raise AssertionError(f"{_describe(func)} changed its input (argument {i + 1}) in place: "
                                  "compute a new array instead (e.g. `y = 2 * z`, not `z *= 2`).")
-    return result
+    return outcome.value
 
 
 # --------------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ batch as rows, ``Z = X @ W + b`` with ``X`` of shape ``(N, n_in)``, ``W`` of sha
 
 ``backward`` takes an optional ``input_grad=False`` to skip computing ``dX`` when
 nobody needs it (the first layer of a network, during training); it then returns ``None``.
+
+Every module is in *training mode* or *evaluation mode* (attribute ``training``; training by
+default). ``train()`` and ``eval()`` switch it and return the module; a :class:`Sequential`
+passes them on to its modules. Only :class:`BatchNorm` and :class:`Dropout` behave
+differently in the two modes; :func:`nnref.training.fit` trains in training mode and
+:func:`nnref.training.predict`/:func:`nnref.training.evaluate` predict in evaluation mode.
 """
 
 import numpy as np
@@ -26,9 +32,20 @@ from ._checks import as_float_array, check_positive_int, check_shape
 class Module:
     """Base class of all layers: holds ``params``/``grads`` and makes a module callable."""
 
+    training = True  # the mode of a new module (a class attribute: train()/eval() set it per instance)
+
     def __init__(self):
         self.params = {}
         self.grads = {}
+
+    def train(self, mode=True):
+        """Put the module in training mode (``mode=False``: evaluation mode); return the module."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        """Put the module in evaluation mode (same as ``train(False)``); return the module."""
+        return self.train(False)
 
     def forward(self, X):
         """Return the output for the batch ``X`` and remember what ``backward`` needs."""
@@ -216,6 +233,13 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self.modules)
 
+    def train(self, mode=True):
+        """Put this module and every module in it in training mode (``mode=False``: evaluation)."""
+        self.training = bool(mode)
+        for module in self.modules:
+            module.train(mode)
+        return self
+
     def forward(self, X):
         """Return ``modules[-1](...modules[1](modules[0](X)))``."""
         for module in self.modules:
@@ -260,3 +284,281 @@ def count_params(model):
     (weights plus one bias per unit; seed 003's formula).
     """
     return sum(int(p.size) for p in model.params.values())
+
+
+# --------------------------------------------------------------------------------------
+# Normalization and dropout (chapter 12)
+# --------------------------------------------------------------------------------------
+
+def _check_unit_interval(value, where, name, low_open=False):
+    """Require a real number in ``[0, 1)`` (``(0, 1)`` if ``low_open``); ``bool`` excluded."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not ((0.0 < value) if low_open else (0.0 <= value)) or not value < 1.0:
+        interval = "(0, 1)" if low_open else "[0, 1)"
+        raise ValueError(f"{where} expected {name} to be a number in {interval}, got {value!r}")
+    return float(value)
+
+
+def _check_eps(eps, where):
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) or not eps > 0:
+        raise ValueError(f"{where} expected eps to be a positive number, got {eps!r}")
+    return float(eps)
+
+
+def _normalize_backward(dxhat, xhat, inv_std, axis):
+    r"""The compact closed form of the normalization's backward pass along ``axis``.
+
+    With :math:`m` entries per group (the length of ``axis``),
+    :math:`\partial L/\partial x_i = \frac{1}{\sigma}\bigl(g_i - \frac1m \sum_j g_j
+    - \hat x_i \frac1m \sum_j g_j \hat x_j\bigr)` for :math:`g = \partial L/\partial \hat x`.
+    """
+    mean_g = dxhat.mean(axis=axis, keepdims=True)
+    mean_gx = (dxhat * xhat).mean(axis=axis, keepdims=True)
+    return inv_std * (dxhat - mean_g - xhat * mean_gx)
+
+
+class BatchNorm(Module):
+    r"""Batch normalization (Ioffe and Szegedy, 2015) of ``(N, n)`` batches, feature by feature.
+
+    **Training mode** normalizes each feature (column) ``j`` with the statistics of the batch::
+
+        mu_j  = (1/N) sum_i X[i, j]                      (n,)
+        var_j = (1/N) sum_i (X[i, j] - mu_j)^2           (n,)   biased: divides by N
+        Xhat  = (X - mu) / sqrt(var + eps)               (N, n)
+        Y     = gamma * Xhat + beta                      (N, n)
+
+    and updates the running statistics, as CS231n does,
+    ``running_mean = momentum * running_mean + (1 - momentum) * mu`` and
+    ``running_var = momentum * running_var + (1 - momentum) * var``. The first update starts
+    from ``running_mean = 0`` and ``running_var = 1``.
+
+    **Evaluation mode** uses the running statistics instead of the batch's, so each example's
+    output no longer depends on the rest of its batch:
+    ``Y = gamma * (X - running_mean) / sqrt(running_var + eps) + beta``, an affine map.
+
+    *Which variance is kept.* ``running_var`` averages the **biased** batch variance (divided
+    by ``N``), the quantity training actually normalizes with, as CS231n does. The running
+    statistics exist to reproduce at evaluation time what the layer did during training, so
+    they estimate that same quantity; the biased variance is also defined for every batch.
+    Ioffe and Szegedy (and PyTorch) instead keep the unbiased variance ``N/(N-1) var``; the two
+    differ by a factor ``N/(N-1)``, about 3 % for ``N = 32``, which a layer that learns ``gamma``
+    absorbs.
+
+    Parameters ``params["gamma"]`` (starts at 1) and ``params["beta"]`` (starts at 0), both
+    ``(n,)``, with gradients of the same shapes. The running statistics are attributes,
+    ``running_mean`` and ``running_var`` (``(n,)``, not trained by an optimizer); they are
+    ``None`` until the first batch in training mode.
+
+    Backward in training mode, for ``dY = dL/dY`` of shape ``(N, n)`` (the compact closed
+    form; chapter 12 derives it from the computational graph)::
+
+        dgamma = sum_i dY[i] * Xhat[i]                                      (n,)
+        dbeta  = sum_i dY[i]                                                (n,)
+        G      = dY * gamma                                                 (N, n)
+        dX     = (G - mean_i G[i] - Xhat * mean_i (G[i] * Xhat[i])) / sqrt(var + eps)
+
+    In evaluation mode ``dX = dY * gamma / sqrt(running_var + eps)``.
+
+    Errors: ``X`` not of shape ``(N, n)``; a batch of one example in training mode (its
+    variance is 0, so ``Xhat`` would be 0 whatever ``X`` is); evaluation mode before any
+    training batch (there are no running statistics yet: train first, e.g. with
+    :func:`nnref.training.fit`, or assign ``running_mean`` and ``running_var``);
+    ``backward`` before ``forward``; ``momentum`` outside ``[0, 1)``; ``eps <= 0``.
+    """
+
+    def __init__(self, n, momentum=0.9, eps=1e-5, dtype=np.float64):
+        super().__init__()
+        check_positive_int(n, "BatchNorm", "n")
+        self.n = int(n)
+        self._name = f"BatchNorm({self.n})"
+        self.momentum = _check_unit_interval(momentum, self._name, "momentum")
+        self.eps = _check_eps(eps, self._name)
+        self.dtype = np.dtype(dtype)
+        if not np.issubdtype(self.dtype, np.floating):
+            raise ValueError(f"BatchNorm expected a floating dtype, got {self.dtype}")
+        self.params = {"gamma": np.ones(self.n, self.dtype), "beta": np.zeros(self.n, self.dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.running_mean = None
+        self.running_var = None
+        self._cache = None
+
+    def __repr__(self):
+        return self._name
+
+    def forward(self, X):
+        """Return ``gamma * Xhat + beta`` (shape ``(N, n)``), with batch or running statistics by mode."""
+        where = f"{self._name}.forward"
+        X = as_float_array(X, where, "X", dtype=self.dtype)
+        check_shape(X, ("N", self.n), where, "X")
+        if self.training:
+            if len(X) < 2:
+                raise ValueError(f"{where} got a batch of {len(X)} example(s) in training mode: batch "
+                                 "statistics need at least 2 (the variance of one example is 0); "
+                                 "use a larger batch, call eval() to use the running statistics, "
+                                 "or use LayerNorm")
+            mu = X.mean(axis=0)
+            var = X.var(axis=0)  # biased (divides by N): what the batch is normalized with
+            if self.running_mean is None:
+                self.running_mean = np.zeros(self.n, self.dtype)
+                self.running_var = np.ones(self.n, self.dtype)
+            m = self.momentum
+            self.running_mean = m * self.running_mean + (1 - m) * mu
+            self.running_var = m * self.running_var + (1 - m) * var
+        else:
+            if self.running_mean is None or self.running_var is None:
+                raise RuntimeError(f"{where} in evaluation mode needs running statistics, but none "
+                                   "exist yet: train the layer on at least one batch in training "
+                                   "mode first (e.g. with nnref.training.fit), or assign "
+                                   "running_mean and running_var")
+            mu, var = self.running_mean, self.running_var
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        xhat = (X - mu) * inv_std
+        self._cache = (xhat, inv_std, self.training)
+        return self.params["gamma"] * xhat + self.params["beta"]
+
+    def backward(self, dY, input_grad=True):
+        """Set ``grads["gamma"]``, ``grads["beta"]``; return ``dL/dX`` (mode of the latest forward)."""
+        if self._cache is None:
+            raise self._no_forward_yet()
+        xhat, inv_std, training = self._cache
+        where = f"{self._name}.backward"
+        dY = as_float_array(dY, where, "dY", dtype=self.dtype)
+        check_shape(dY, xhat.shape, where, "dY")
+        np.sum(dY * xhat, axis=0, out=self.grads["gamma"])
+        np.sum(dY, axis=0, out=self.grads["beta"])
+        if not input_grad:
+            return None
+        dxhat = dY * self.params["gamma"]
+        if not training:  # an affine map of X: running statistics do not depend on X
+            return dxhat * inv_std
+        return _normalize_backward(dxhat, xhat, inv_std, axis=0)
+
+
+class LayerNorm(Module):
+    r"""Layer normalization (Ba, Kiros and Hinton, 2016): batch norm's per-example variant.
+
+    Each example (row) of ``X`` of shape ``(N, n)`` is normalized with the mean and the
+    (biased) variance of its own ``n`` features::
+
+        mu_i  = (1/n) sum_j X[i, j]                      (N, 1)
+        var_i = (1/n) sum_j (X[i, j] - mu_i)^2           (N, 1)
+        Xhat  = (X - mu) / sqrt(var + eps)               (N, n)
+        Y     = gamma * Xhat + beta                      (N, n)
+
+    with ``params["gamma"]`` (starts at 1) and ``params["beta"]`` (starts at 0) of shape
+    ``(n,)``, one per feature as in :class:`BatchNorm`. No statistic is shared between the
+    examples, so there are no running statistics, a batch of one example is fine, and
+    training and evaluation mode compute the same thing.
+
+    Backward (the compact closed form of :class:`BatchNorm`, along the features)::
+
+        dgamma = sum_i dY[i] * Xhat[i]         dbeta = sum_i dY[i]         G = dY * gamma
+        dX[i]  = (G[i] - mean_j G[i, j] - Xhat[i] * mean_j (G[i, j] Xhat[i, j])) / sqrt(var_i + eps)
+
+    Errors: ``n < 2`` (one feature normalizes to 0, so the output would be ``beta`` whatever
+    the input), ``X`` not of shape ``(N, n)``, ``backward`` before ``forward``, ``eps <= 0``.
+    """
+
+    def __init__(self, n, eps=1e-5, dtype=np.float64):
+        super().__init__()
+        check_positive_int(n, "LayerNorm", "n")
+        if n < 2:
+            raise ValueError(f"LayerNorm expected n >= 2 features, got {n}: a single feature "
+                             "normalizes to 0 and the output would be beta whatever the input")
+        self.n = int(n)
+        self._name = f"LayerNorm({self.n})"
+        self.eps = _check_eps(eps, self._name)
+        self.dtype = np.dtype(dtype)
+        if not np.issubdtype(self.dtype, np.floating):
+            raise ValueError(f"LayerNorm expected a floating dtype, got {self.dtype}")
+        self.params = {"gamma": np.ones(self.n, self.dtype), "beta": np.zeros(self.n, self.dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._cache = None
+
+    def __repr__(self):
+        return self._name
+
+    def forward(self, X):
+        """Return ``gamma * Xhat + beta`` (shape ``(N, n)``), each row normalized on its own."""
+        where = f"{self._name}.forward"
+        X = as_float_array(X, where, "X", dtype=self.dtype)
+        check_shape(X, ("N", self.n), where, "X")
+        mu = X.mean(axis=1, keepdims=True)
+        var = X.var(axis=1, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + self.eps)
+        xhat = (X - mu) * inv_std
+        self._cache = (xhat, inv_std)
+        return self.params["gamma"] * xhat + self.params["beta"]
+
+    def backward(self, dY, input_grad=True):
+        """Set ``grads["gamma"]``, ``grads["beta"]``; return ``dL/dX``."""
+        if self._cache is None:
+            raise self._no_forward_yet()
+        xhat, inv_std = self._cache
+        where = f"{self._name}.backward"
+        dY = as_float_array(dY, where, "dY", dtype=self.dtype)
+        check_shape(dY, xhat.shape, where, "dY")
+        np.sum(dY * xhat, axis=0, out=self.grads["gamma"])
+        np.sum(dY, axis=0, out=self.grads["beta"])
+        if not input_grad:
+            return None
+        return _normalize_backward(dY * self.params["gamma"], xhat, inv_std, axis=1)
+
+
+class Dropout(Module):
+    r"""Inverted dropout (Srivastava et al., 2014): drop each entry with probability ``p``.
+
+    **Training mode**: draw ``U`` uniform on ``[0, 1)`` with the shape of ``X`` from ``rng``,
+    keep the entries where ``U >= p`` (probability ``1 - p``) and scale the kept ones by
+    ``1 / (1 - p)``::
+
+        M = (U >= p) / (1 - p)        Y = X * M        (any shape, e.g. (N, n))
+
+    so that ``E[Y] = (1 - p) * X / (1 - p) = X``: the expected output equals the input, and
+    evaluation needs no rescaling. **Evaluation mode**: ``Y = X`` (a copy).
+
+    Backward multiplies by the **same** mask ``M`` as the latest forward,
+    ``dX = dY * M`` (the identity in evaluation mode); a new mask would differentiate a
+    different function. ``p`` is the probability of *dropping* (``p = 0`` keeps everything);
+    ``rng`` is a ``numpy.random.Generator`` (a fresh one if ``None``). No parameters.
+
+    Errors: ``p`` outside ``[0, 1)`` (``p = 1`` would drop everything and divide by 0),
+    ``X`` without a batch axis, ``dY`` of another shape than the latest ``X``,
+    ``backward`` before ``forward``.
+    """
+
+    def __init__(self, p, rng=None):
+        super().__init__()
+        self.p = _check_unit_interval(p, "Dropout", "p")
+        self._name = f"Dropout(p={self.p:g})"
+        self.rng = np.random.default_rng() if rng is None else rng
+        self._shape = None  # shape of the latest forward's X (None: no forward yet)
+        self._mask = None   # the scaled mask M of the latest forward (None: identity)
+
+    def __repr__(self):
+        return self._name
+
+    def forward(self, X):
+        """Return ``X * M`` in training mode (a new mask ``M`` per call), ``X`` in evaluation mode."""
+        where = f"{self._name}.forward"
+        X = as_float_array(X, where, "X")
+        if X.ndim == 0:
+            raise ValueError(f"{where} expected X with a batch axis, got a scalar")
+        self._shape = X.shape
+        if not self.training or self.p == 0.0:
+            self._mask = None
+            return X.copy()
+        keep = self.rng.random(X.shape) >= self.p
+        self._mask = keep.astype(X.dtype) / X.dtype.type(1.0 - self.p)
+        return X * self._mask
+
+    def backward(self, dY, input_grad=True):
+        """Return ``dY * M`` with the mask ``M`` of the latest forward (``dY`` in evaluation mode)."""
+        if self._shape is None:
+            raise self._no_forward_yet()
+        if not input_grad:
+            return None
+        where = f"{self._name}.backward"
+        dY = as_float_array(dY, where, "dY")
+        check_shape(dY, self._shape, where, "dY")
+        return dY.copy() if self._mask is None else dY * self._mask

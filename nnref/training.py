@@ -15,8 +15,13 @@ The training loss and accuracy recorded for an epoch are the averages over its
 minibatches, measured *while* training (each batch before its update). This costs
 nothing extra; pass ``eval_train=True`` to instead recompute them over the whole
 training set with the parameters at the end of the epoch (one more forward pass).
+
+Modes: :func:`fit` runs the model in training mode, :func:`predict` and :func:`evaluate` in
+evaluation mode (so that batch normalization uses its running statistics and dropout keeps
+every unit); each puts back the modes the model and its modules had when it was called.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +51,28 @@ class History:
         return len(self.train_loss)
 
 
+@contextmanager
+def _mode(model, training):
+    """Run the body with ``model`` in training (``True``) or evaluation mode, then restore.
+
+    The modes of the model and of every module inside it (through ``.modules``) are saved
+    and put back afterwards, also after an error. A model without ``train`` is left alone.
+    """
+    saved, stack = [], [model]
+    while stack:  # containers come before their modules, so restoring in order is right
+        module = stack.pop(0)
+        if hasattr(module, "train") and hasattr(module, "training"):
+            saved.append((module, module.training))
+        stack.extend(getattr(module, "modules", None) or ())
+    if hasattr(model, "train"):
+        model.train(training)
+    try:
+        yield
+    finally:
+        for module, mode in saved:
+            module.train(mode)
+
+
 def _is_classification(loss):
     """Accuracy makes sense for the classification losses (the cross-entropies)."""
     return isinstance(loss, (_losses.BinaryCrossEntropy, _losses.CrossEntropy, _losses.SoftmaxCrossEntropy))
@@ -68,16 +95,21 @@ def predict(model, X, batch_size=1024):
     """Return ``model``'s outputs for ``X``, computed ``batch_size`` rows at a time.
 
     For a classifier ending in logits, ``predict(model, X).argmax(axis=1)`` gives the labels.
+    The model runs in evaluation mode (``model.eval()``); its modes are restored afterwards.
     """
     check_positive_int(batch_size, "predict", "batch_size")
     X = np.asarray(X)
     if len(X) == 0:
         raise ValueError("predict expected at least one example in X, got none")
-    return np.concatenate([model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+    with _mode(model, training=False):
+        return np.concatenate([model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
 
 def evaluate(model, loss, X, y, batch_size=1024):
-    """Return ``(loss, accuracy)`` of ``model`` on ``(X, y)``; accuracy is ``None`` for regression."""
+    """Return ``(loss, accuracy)`` of ``model`` on ``(X, y)``; accuracy is ``None`` for regression.
+
+    Computed in evaluation mode, like :func:`predict`.
+    """
     loss = _losses.get(loss)
     y = np.asarray(y)
     y_hat = predict(model, X, batch_size)
@@ -96,7 +128,8 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
     evaluated after every epoch. ``progress=True`` shows a tqdm progress bar (in a
     terminal or in JupyterLab) with the latest epoch's metrics. The recorded training
     metrics are averages over the epoch's minibatches unless ``eval_train=True`` (see the
-    module docstring).
+    module docstring). The model trains in training mode (``model.train()``; validation runs
+    in evaluation mode); its modes are restored when ``fit`` returns.
     """
     loss = _losses.get(loss)
     X, y = np.asarray(X), np.asarray(y)
@@ -111,7 +144,8 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
     n = len(X)
     n_batches = -(-n // batch_size)
     history = History()
-    with tqdm(total=epochs * n_batches, disable=not progress, unit="batch") as bar:
+    with _mode(model, training=True), \
+            tqdm(total=epochs * n_batches, disable=not progress, unit="batch") as bar:
         for epoch in range(epochs):
             order = rng.permutation(n)
             loss_sum, correct = 0.0, 0

@@ -95,3 +95,36 @@ def test_widget_has_one_slider_per_parameter_and_checks_its_specification():
         figures.widget(draw_line)
     with pytest.raises(TypeError, match="drawing function"):
         figures.widget("not a function", slope=(0, 1, 0.1, 0.5))
+
+
+def test_reverse_sweep_shows_partial_then_accumulated_gradients():
+    import math
+
+    from nnref.autodiff import Value
+
+    fig, ax = plt.subplots()
+    x, y = Value(0.5), Value(-1.5)
+    f = (x * y + x).tanh()
+    order = figures.draw_graph(ax, f, steps=2)       # tanh and + done: x has only its share from s
+    df_ds = 1 - math.tanh(-0.25) ** 2
+    assert len(order) == 5 and math.isclose(x.grad, df_ds) and y.grad == 0.0
+    ax.clear()
+    figures.draw_graph(ax, f)                        # the whole sweep: both contributions added
+    assert math.isclose(x.grad, df_ds * (1 + -1.5)) and math.isclose(y.grad, df_ds * 0.5)
+    ax.clear()
+    figures.reverse_sweep(ax, x=0.5, y=-1.5, step=3)
+    assert "3 of 5 steps" in ax.get_title()
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_running_statistics_draws_the_momentum_recursion(momentum):
+    fig, ax = plt.subplots()
+    figures.running_statistics(ax, momentum, batch_size=16, steps=40)
+    lines = {ln.get_label(): ln.get_ydata() for ln in ax.lines}
+    batch_means, running = lines["batch means ($N = 16$)"], lines["running mean"]
+    expected, r = [], 0.0
+    for mu in batch_means:  # r <- m r + (1 - m) mu, starting from 0
+        r = momentum * r + (1 - momentum) * mu
+        expected.append(r)
+    np.testing.assert_allclose(running, expected)
+    if momentum == 0.0:
+        np.testing.assert_allclose(running, batch_means)
+    plt.close(fig)

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
 REPO = Path(__file__).resolve().parents[2]
 A = "tiny"
-WHY_NOT_ISOLATED = sandbox.probe("nobody")  # None when kernels can be isolated here
+WHY_NOT_ISOLATED = sandbox.probe()  # None when kernels can be isolated here
 needs_isolation = pytest.mark.skipif(WHY_NOT_ISOLATED is not None,
                                      reason=f"kernels cannot be isolated here: {WHY_NOT_ISOLATED}")
 
@@ -124,7 +124,7 @@ def _snoop(course):
 # student -> (expected score, what they did)
 EXPECTED = {
     "alice": 5, "bob": 3, "carol": 2, "dave": 0, "erin": 3, "frank": 5,
-    "gina": 5, "hank": 0, "ivan": 5, "jack": 5, "kate": 3, "tina": 0, "zed": 0,
+    "gina": 5, "hank": 3, "ivan": 5, "jack": 5, "kate": 3, "tina": 5, "zed": 0,
 }
 NO_GRADE = "yan"  # handed in an empty folder: no grade at all, and the run goes on
 
@@ -232,15 +232,12 @@ def test_deleted_and_edited_test_cells_are_restored(graded_class):
 
 
 @pytest.mark.parametrize("student", ["hank", "tina"])
-def test_tampering_gets_no_points_and_is_flagged(graded_class, student):
+def test_patching_numpy_or_the_checks_in_the_kernel_changes_nothing(graded_class, student):
+    """hank's wrong `double` behind a patched np.allclose loses its points; tina's patch of a
+    grading helper in her kernel is harmless: the checks run in the trusted grader."""
     course, settings, run = graded_class
     o = outcome(run, student)
-    assert o.score == 0 and "possible tampering" in " ".join(o.problems)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook(A, A, student)
-        assert nb.flagged and nb.needs_manual_grade
-    feedback = (course / "feedback" / student / A / f"{A}.html").read_text()
-    assert "Automatic points withheld until the instructor has looked" in feedback
+    assert o.score == EXPECTED[student] and o.status == "graded", summary_table(run)
 
 
 @needs_isolation
