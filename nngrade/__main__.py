@@ -24,13 +24,24 @@ def parse_args(argv=None):
                         help="wall-clock seconds for one whole submission (default: 600)")
     parser.add_argument("--memory-mb", type=int, default=2048,
                         help="memory (address space) limit of a student's kernel in MB (default: 2048)")
+    parser.add_argument("--max-file-mb", type=float, default=50,
+                        help="a submission with a larger file is not graded (default: 50)")
+    parser.add_argument("--max-files", type=int, default=200,
+                        help="a submission with more files and folders is not graded (default: 200)")
+    parser.add_argument("--max-submission-mb", type=float, default=200,
+                        help="a larger submission is not graded (default: 200)")
+    parser.add_argument("--max-unpacked-mb", type=float, default=2048,
+                        help="stop unpacking an LMS zip download beyond this (default: 2048)")
     parser.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
-    from nngrade.pipeline import grade_class, summary_table
+    """Exit status: 0 when every submission has its grade (hand grading may still be
+    pending), 1 while any is in error, failed or rejected (the summary says what to do),
+    2 when the run could not start, 130 when interrupted."""
+    from nngrade.pipeline import grade_class, summary_table, what_to_do
 
     try:
         settings = Settings(**vars(parse_args(argv)))
@@ -43,7 +54,10 @@ def main(argv=None):
               file=sys.stderr)
         return 130
     print(summary_table(run))
-    return 1 if any(o.status == "failed" for o in run.outcomes) else 0
+    advice = what_to_do(run)
+    if advice:
+        print(advice, file=sys.stderr)
+    return 1 if run.needing_attention else 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,17 @@ class Settings:
     memory_mb: int = 2048              # address-space limit of a student's kernel
     force: bool = False                # regrade even unchanged, already graded submissions
     progress: bool = True
+    # Intake (nngrade.intake, nngrade.collect): a submission over these is not graded.
+    max_file_mb: float = 50            # one file of a submission
+    max_files: int = 200               # files and folders in one submission
+    max_submission_mb: float = 200     # one submission in all
+    max_unpacked_mb: float = 2048      # everything an LMS zip download unpacks to
+
+    def intake_limits(self):
+        from nngrade.intake import Limits
+
+        return Limits(max_file_bytes=int(self.max_file_mb * 2**20), max_files=self.max_files,
+                      max_total_bytes=int(self.max_submission_mb * 2**20))
 
     def __post_init__(self):
         self.course_dir = Path(self.course_dir).resolve()

@@ -15,7 +15,6 @@ import nbgrader
 import nbgrader.api
 from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, SubmittedNotebook
 
-from nngrade.config import scratch_config, venv_on_path
 
 
 @functools.cache
@@ -33,28 +32,6 @@ def _alembic_head():
 
 
 nbgrader.api.get_alembic_version = _alembic_head
-
-
-def build_template(course_config, source_dir, assignment, course_id, workdir):
-    """Run ``generate_assignment`` on a private copy of the source; return the template db path.
-
-    ``workdir`` becomes a throwaway course (``source/``, ``release/``, ``gradebook.db``);
-    the real course's ``exercises/`` and gradebook are not touched.
-    """
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    venv_on_path()
-    workdir = Path(workdir)
-    shutil.copytree(source_dir, workdir / "source" / assignment)
-    (workdir / "exchange").mkdir()  # nbgrader's API wants one, even unused
-    config = scratch_config(course_config, workdir, course_id)
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    outcome = api.generate_assignment(assignment, force=True, create=True)
-    if not outcome["success"]:
-        raise RuntimeError(f"nbgrader generate_assignment failed for {assignment}:\n"
-                           f"{outcome.get('error') or outcome.get('log')}")
-    return workdir / "gradebook.db"
 
 
 def sqlite_url(path):
@@ -154,10 +131,35 @@ def submission_scores(gb, assignment, student):
     return submission.score, submission.max_score, {nb.name: nb.score for nb in submission.notebooks}
 
 
-def copy_template(template_db, scratch):
-    """Put a private copy of the template gradebook in a scratch course."""
-    target = Path(scratch) / "gradebook.db"
-    shutil.copyfile(template_db, target)
-    target.chmod(0o600)
-    return target
+def is_pending(grade):
+    """True when a part still waits for a person: nbgrader marks it ``needs_manual_grade``,
+    no manual score was given, and it is either a part graded by hand (a written answer, a
+    task, a free-response code cell) or one with an automatic score that a person must
+    confirm (points withheld for tampering).
 
+    Not pending: a part with a manual score (nbgrader sets ``needs_manual_grade`` again
+    when such a part is regraded, "to review"), and a test cell that was never run (the
+    kernel died first: it scores 0 and the submission's status is ``error``).
+    """
+    if not grade.needs_manual_grade or grade.manual_score is not None:
+        return False
+    if grade.auto_score is not None:
+        return True
+    cell = grade.cell
+    return cell.cell_type == "markdown" or cell.name in {c.name for c in cell.notebook.solution_cells}
+
+
+def pending_points(notebook):
+    """Points of a submitted notebook (or of every notebook of a submitted assignment) still
+    to be graded by hand."""
+    notebooks = getattr(notebook, "notebooks", None) or [notebook]
+    return sum(grade.max_score for nb in notebooks for grade in nb.grades if is_pending(grade))
+
+
+def cell_scores(gb, assignment, student, notebook):
+    """``{grade_id: (score or None when pending, max_score)}`` of one submitted notebook, and
+    its ``(score so far, max_score, pending points)``."""
+    submitted = gb.find_submission_notebook(notebook, assignment, student)
+    cells = {grade.cell.name: (None if is_pending(grade) else grade.score, grade.max_score)
+             for grade in submitted.grades}
+    return cells, (submitted.score, submitted.max_score, pending_points(submitted))

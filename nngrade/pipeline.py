@@ -1,28 +1,33 @@
 """Grade a whole class: parallel workers, one gradebook writer, resumable.
 
-:func:`grade_class` is what ``python -m nngrade`` runs:
+:func:`grade_class` is what ``python -m nngrade`` runs, in four steps:
 
-1. collect an LMS zip download into ``submitted/`` (:mod:`nngrade.collect`);
-2. build the assignment's template gradebook from the source notebooks in a throwaway
-   course and copy its metadata into the real gradebook (:mod:`nngrade.gradebook`);
-3. skip every student whose submission checksum matches the marker written when it was
-   last graded without error (``autograded/<student>/<assignment>/.nngrade.json``) and
-   whose grades are in the gradebook: an interrupted run resumes where it stopped;
-4. grade the others on ``jobs`` worker processes, each in its own scratch course
-   (:mod:`nngrade.worker`), under a wall-clock limit for the whole submission;
-5. as each worker finishes, the main thread alone merges its grades into the real
-   gradebook and copies its autograded notebooks and feedback into the course, then
-   writes the marker (so a crash between two steps only causes a regrade, never a loss);
-6. export the CSVs and the class report (:mod:`nngrade.export`, :mod:`nngrade.report`).
+1. :func:`prepare`: collect an LMS zip download into ``submitted/`` (:mod:`nngrade.collect`),
+   list the submissions, check each at intake (:mod:`nngrade.intake`: no links, devices,
+   FIFOs, oversized files...; a refused one becomes a ``rejected`` result), build the
+   assignment's template course (:mod:`nngrade.scratch`) and copy its metadata into the
+   real gradebook, and skip every submission whose checksum matches the marker written
+   when it was last graded without error (``autograded/<student>/<assignment>/.nngrade.json``)
+   and whose grades are in the gradebook: an interrupted run resumes where it stopped;
+2. :func:`schedule`: give each remaining submission its own scratch course and grade them
+   on ``jobs`` worker processes (:mod:`nngrade.worker`), each under a wall-clock limit;
+3. :func:`record`: as each worker finishes, the main thread alone merges its grades into
+   the real gradebook, copies its autograded notebooks and feedback into the course (no
+   links followed, sizes capped) and writes the marker, so a crash between two steps
+   only causes a regrade, never a loss. A failure of the grader itself
+   (``infrastructure=True``: the kernel could not start...) records nothing;
+4. :func:`publish`: export the CSVs and the class report (:mod:`nngrade.export`,
+   :mod:`nngrade.report`).
+
+Every submission ends as one :class:`nngrade.records.Result`, failures included; an
+error while preparing, grading or recording one submission is that submission's status
+and reason, and the run goes on.
 """
-import json
 import multiprocessing
 import multiprocessing.forkserver
 import os
-import secrets
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -35,26 +40,15 @@ from nbgrader.api import Gradebook
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from nngrade import collect, sandbox, worker
+from nngrade import collect, feedback, intake, records, sandbox, worker
 from nngrade.config import course_paths, default_db_url, load_course_config, venv_on_path
-from nngrade.gradebook import (build_template, copy_assignment, copy_template, due_date,
-                               extension_seconds, merge_submission, sqlite_url, submission_scores)
+from nngrade.gradebook import (cell_scores, copy_assignment, due_date, extension_seconds,
+                               merge_submission, pending_points, sqlite_url, submission_scores)
+from nngrade.records import Result
+from nngrade.scratch import Scratch
 
 MARKER = ".nngrade.json"
-
-
-@dataclass
-class Outcome:
-    """What happened to one student's submission in this run."""
-
-    student: str
-    status: str                  # graded | unchanged | error (graded, with a problem) | failed (no grade)
-    score: float | None = None
-    max_score: float | None = None
-    notebook_scores: dict = field(default_factory=dict)
-    seconds: float = 0.0
-    problems: list = field(default_factory=list)   # human-readable, one per line of the summary
-    stripped: dict = field(default_factory=dict)   # notebook -> cells whose metadata was gone
+Outcome = Result   # the name the reports and older code use
 
 
 @dataclass
@@ -62,29 +56,122 @@ class ClassRun:
     """Everything ``grade_class`` learned: the outcomes and where things were written."""
 
     assignment: str
-    outcomes: list
+    outcomes: list               # one Result per student, sorted by student id
     db_url: str
     sandbox: str                 # how kernels were confined (or why they were not)
     seconds: float
     reports_dir: Path | None = None
+    notices: list = field(default_factory=list)   # about the class, not one student (zip entries dropped...)
+
+    @property
+    def needing_attention(self):
+        return [o for o in self.outcomes if o.needs_attention]
+
+    @property
+    def pending(self):
+        return [o for o in self.outcomes if o.has_grade and o.pending]
 
 
-def _prepare_scratch(run_root, student, submission, source_dir, template_db, job_common):
-    """A private course directory for one submission; returns the job file's path."""
-    scratch = run_root / secrets.token_hex(8)  # unguessable: kernels cannot find each other
-    scratch.mkdir(mode=0o711)
-    target = scratch / "submitted" / student / job_common["assignment"]
-    shutil.copytree(submission, target)
-    (scratch / "submitted").chmod(0o700)
-    # nbgrader copies the source's data files next to the notebook; never the notebooks.
-    shutil.copytree(source_dir, scratch / "source" / job_common["assignment"],
-                    ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-    (scratch / "source").chmod(0o700)
-    copy_template(template_db, scratch)
-    (scratch / "exchange").mkdir()  # nbgrader's API wants one, even unused
-    job = dict(job_common, student=student, scratch=str(scratch))
-    (scratch / "job.json").write_text(json.dumps(job))
-    return scratch / "job.json"
+@dataclass
+class Course:
+    """The real course a run grades, as its configuration describes it."""
+
+    settings: object
+    config: object
+    paths: object
+    course_id: str
+    db_url: str
+    source_dir: Path
+
+    @property
+    def assignment(self):
+        return self.settings.assignment
+
+    def folder(self, step, student):
+        """``autograded/<student>/<assignment>`` or ``feedback/...`` of the real course."""
+        return Path(self.paths.format_path(getattr(self.paths, f"{step}_directory"), student,
+                                           self.assignment))
+
+
+@dataclass
+class Plan:
+    """What :func:`prepare` found: the submissions to grade and the results known already."""
+
+    todo: dict                   # student -> (folder, checksum, extension seconds)
+    results: dict                # student -> Result (unchanged, rejected...)
+    notices: list
+
+
+def open_course(settings):
+    venv_on_path()
+    config = load_course_config(settings.course_dir)
+    paths = course_paths(config, settings.course_dir)
+    source_dir = Path(paths.root) / paths.source_directory / settings.assignment
+    if not source_dir.is_dir():
+        raise FileNotFoundError(f"no source notebooks for {settings.assignment!r}: {source_dir} "
+                                "does not exist")
+    return Course(settings, config, paths, config.CourseDirectory.get("course_id", ""),
+                  settings.db_url or default_db_url(config, settings.course_dir), source_dir)
+
+
+def prepare(course, scratch):
+    """Step 1: collect, list, check at intake, build the template, find what is unchanged."""
+    settings, assignment = course.settings, course.assignment
+    limits = settings.intake_limits()
+    notices = []
+    collection = collect.collect_zips(settings.course_dir, course.config, course.paths, assignment,
+                                      limits, int(settings.max_unpacked_mb * 2**20))
+    if collection.zips:
+        notices.append(f"collected {len(collection.collected)} files from {collection.zips} zip "
+                       f"file(s) in {collect.downloaded_dir(course.config, course.paths)}")
+        notices += [f"zip entry not collected: {d}" for d in collection.dropped]
+    submissions, refused = collect.list_submissions(course.paths, assignment)
+    if not submissions and not refused:
+        raise FileNotFoundError(f"no submissions: nothing in {course.paths.root}/"
+                                f"{course.paths.submitted_directory}/<student>/{assignment}/")
+    results = {s: Result(s, "rejected", problems=[reason]) for s, reason in refused.items()}
+    checksums = {}
+    for student, folder in submissions.items():
+        try:
+            checksums[student] = intake.inspect(folder, limits)
+        except intake.Refused as why:
+            results[student] = Result(student, "rejected", problems=[f"refused at intake: {why}"])
+        except OSError as error:
+            results[student] = Result(student, "failed", problems=[
+                f"could not read the submission: {error}"])
+
+    template_db = scratch.build_template()
+    with Gradebook(sqlite_url(template_db)) as tgb, Gradebook(course.db_url, course.course_id) as gb:
+        if due_date(gb, assignment):  # the workers judge lateness against the real deadline
+            tgb.update_or_create_assignment(assignment, duedate=due_date(gb, assignment))
+        copy_assignment(tgb, gb, assignment)
+        todo = {}
+        for student, checksum in checksums.items():
+            previous = None if settings.force else _previous(gb, course, student, checksum)
+            if previous is not None:
+                results[student] = previous
+            else:
+                todo[student] = (submissions[student], checksum,
+                                 extension_seconds(gb, assignment, student))
+    return Plan(todo, results, notices)
+
+
+def _previous(gb, course, student, checksum):
+    """The result recorded when this exact submission was graded before, or None."""
+    marker = course.folder("autograded", student) / MARKER
+    if marker.is_symlink() or not marker.is_file():
+        return None
+    try:
+        saved = records.read(Result, marker)
+    except (OSError, ValueError, TypeError):
+        return None   # unreadable: grade again
+    scores = submission_scores(gb, course.assignment, student)
+    if saved.checksum != checksum or scores is None or saved.student != student:
+        return None
+    saved.score, saved.max_score, saved.notebook_scores = scores
+    saved.pending = pending_points(gb.find_submission(course.assignment, student))
+    saved.status, saved.seconds, saved.infrastructure = "unchanged", 0.0, False
+    return saved
 
 
 class Workers:
@@ -101,17 +188,16 @@ class Workers:
         self.lock = threading.Lock()
         self.stopping = False
 
-    def run(self, job_path):
-        """Grade one prepared job; return its result dict (a failure is a result too)."""
-        scratch = job_path.parent
-        student = json.loads(job_path.read_text())["student"]
+    def run(self, job):
+        """Grade one prepared :class:`~nngrade.records.Job`; return its Result (a failure is
+        a result too)."""
+        scratch, student = Path(job.scratch), job.student
         start = time.perf_counter()
-        process = self.context.Process(target=worker.run_job, args=(str(job_path),),
+        process = self.context.Process(target=worker.run_job, args=(str(scratch / "job.json"),),
                                        name=f"grade-{student}")
         with self.lock:
             if self.stopping:
-                return {"student": student, "status": "failed", "seconds": 0.0,
-                        "problems": ["the run was interrupted"]}
+                return Result(student, "failed", problems=["the run was interrupted"])
             process.start()
             self.running.add(process)
         try:
@@ -119,20 +205,28 @@ class Workers:
             if process.exitcode is None:  # still running: kill it and its kernel (PDEATHSIG)
                 os.killpg(process.pid, signal.SIGKILL)
                 process.join()
-                return {"student": student, "status": "failed", "seconds": time.perf_counter() - start,
-                        "problems": [f"stopped: the whole submission took longer than "
-                                     f"{self.wall_seconds} s"]}
+                return Result(student, "failed", seconds=time.perf_counter() - start, problems=[
+                    f"stopped: the whole submission took longer than {self.wall_seconds} s"])
         finally:
             with self.lock:
                 self.running.discard(process)
         seconds = time.perf_counter() - start
         result_file = scratch / "result.json"
         if process.exitcode != 0 or not result_file.exists():
-            tail = (scratch / "worker.log").read_text(errors="replace").strip().splitlines()[-3:]
-            return {"student": student, "status": "failed", "seconds": seconds,
-                    "problems": [f"grading worker exited with code {process.exitcode}: "
-                                 + " | ".join(tail)]}
-        return dict(json.loads(result_file.read_text()), seconds=seconds)
+            log = scratch / "worker.log"
+            tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
+            return Result(student, "failed", seconds=seconds, problems=[
+                f"grading worker exited with code {process.exitcode}: " + " | ".join(tail)])
+        try:
+            result = records.read(Result, result_file)
+        except (OSError, ValueError, TypeError) as error:
+            return Result(student, "failed", seconds=seconds, problems=[
+                f"the grading worker's result is unreadable: {error}"])
+        if result.student != student:
+            return Result(student, "failed", seconds=seconds, problems=[
+                "the grading worker's result is for another student"])
+        result.seconds = seconds
+        return result
 
     def stop_all(self):
         """Kill every running worker (each leads its own process group) and start no more."""
@@ -145,159 +239,201 @@ class Workers:
                     pass
 
 
-def _record(gb, result, assignment, course_paths_, submission_digest):
-    """Merge one worker's result into the real gradebook and the course folders (main thread only)."""
-    student = result["student"]
-    outcome = Outcome(student=student, status=result["status"], seconds=round(result["seconds"], 2),
-                      problems=result.get("problems", []), stripped=result.get("stripped", {}))
-    if outcome.status == "failed":
-        return outcome
-    scratch = Path(result["scratch"])
+def record(gb, course, job, result, checksum):
+    """Step 3 for one submission: merge a worker's result into the real gradebook and the
+    course's folders (main thread only); returns the Result as recorded."""
+    assignment, student = course.assignment, result.student
+    result.seconds = round(result.seconds, 2)
+    if result.status == "failed" or result.infrastructure:
+        return result  # no grade: nothing is merged, it is graded again next run
+    scratch = Path(job.scratch)
     with Gradebook(sqlite_url(scratch / "gradebook.db")) as src, warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="nbgrader")  # its SQLAlchemy autoflush noise
         if submission_scores(src, assignment, student) is None:  # nbgrader gave up before grading
-            outcome.status = "failed"
-            outcome.problems.append("nothing was graded: no notebook of the assignment was handed in")
-            return outcome
+            result.status = "failed"
+            result.problems.append("nothing was graded: no notebook of the assignment was handed in")
+            return result
         merge_submission(src, gb, assignment, student)
+    limits = course.settings.intake_limits()
     for step in ("autograded", "feedback"):
-        source = scratch / step / student / assignment
-        target = Path(course_paths_.format_path(getattr(course_paths_, f"{step}_directory"),
-                                                student, assignment))
-        if target.exists():
-            shutil.rmtree(target)
-        if source.exists():
-            shutil.copytree(source, target)
-    outcome.score, outcome.max_score, outcome.notebook_scores = \
-        submission_scores(gb, assignment, student)
-    if outcome.status == "graded":  # an error (dead kernel...) is graded again next run
-        marker = Path(course_paths_.format_path(course_paths_.autograded_directory, student,
-                                                assignment))
+        source, target = scratch / step / student / assignment, course.folder(step, student)
+        if target.exists() or target.is_symlink():
+            shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
+        if source.is_dir() and not source.is_symlink():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            left_out = intake.copy_tree(source, target, limits, strict=False)
+            result.problems += [f"{step}/: not copied into the course: {why}" for why in left_out]
+            (target / MARKER).unlink(missing_ok=True)  # only the pipeline writes markers
+    try:
+        _mark_feedback(gb, course, student)
+    except Exception as error:  # the grades are merged; only the pages keep nbgrader's scores
+        result.problems.append(f"feedback/: scores not updated from the gradebook "
+                               f"({type(error).__name__}: {error})")
+    result.score, result.max_score, result.notebook_scores = submission_scores(gb, assignment, student)
+    result.pending = pending_points(gb.find_submission(assignment, student))
+    if result.status == "graded":  # an error (dead kernel...) is graded again next run
+        marker = course.folder("autograded", student)
         marker.mkdir(parents=True, exist_ok=True)
-        (marker / MARKER).write_text(json.dumps(dict(vars(outcome), checksum=submission_digest),
-                                                indent=1))
-    return outcome
+        records.write(Result(**{**vars(result), "checksum": checksum}), marker / MARKER)
+    return result
 
 
-def _previous(gb, course_paths_, assignment, student, digest):
-    """The outcome recorded when this exact submission was graded before, or None."""
-    marker = Path(course_paths_.format_path(course_paths_.autograded_directory, student,
-                                            assignment)) / MARKER
-    if not marker.exists():
-        return None
-    saved = json.loads(marker.read_text())
-    scores = submission_scores(gb, assignment, student)
-    if saved.pop("checksum", None) != digest or scores is None:
-        return None
-    outcome = Outcome(**saved)
-    outcome.score, outcome.max_score, outcome.notebook_scores = scores
-    outcome.status, outcome.seconds = "unchanged", 0.0
-    return outcome
+def _mark_feedback(gb, course, student):
+    """Show the real gradebook's scores, pending hand grading included, on the feedback pages."""
+    folder = course.folder("feedback", student)
+    for notebook in gb.find_submission(course.assignment, student).notebooks:
+        page = folder / f"{notebook.name}.html"
+        if page.is_file() and not page.is_symlink():
+            cells, totals = cell_scores(gb, course.assignment, student, notebook.name)
+            feedback.mark_file(page, cells, totals)
+
+
+def schedule(course, plan, scratch, sandbox_limits, results, progress):
+    """Step 2 (and 3 as each finishes): grade ``plan.todo`` on ``settings.jobs`` workers;
+    every outcome goes into ``results``. Ctrl-C stops the workers; what was recorded stays."""
+    settings, assignment = course.settings, course.assignment
+    limits = settings.intake_limits()
+    workers = Workers(settings.notebook_timeout)
+    with ThreadPoolExecutor(settings.jobs) as pool, \
+            Gradebook(course.db_url, course.course_id) as gb, \
+            tqdm(total=len(plan.todo) + len(plan.results), initial=len(plan.results), unit="student",
+                 desc=f"grading {assignment}", disable=not progress) as bar:
+        futures = {}
+        try:
+            for student, (folder, checksum, extension) in plan.todo.items():
+                try:
+                    job = scratch.for_submission(student, folder, limits, sandbox_limits,
+                                                 settings.cell_timeout, extension)
+                except intake.Refused as why:
+                    results[student] = Result(student, "rejected",
+                                              problems=[f"refused at intake: {why}"])
+                    bar.update()
+                    continue
+                except Exception as error:  # one submission must not stop the class
+                    results[student] = Result(student, "failed", problems=[
+                        f"could not prepare the submission for grading: {type(error).__name__}: {error}"])
+                    bar.update()
+                    continue
+                futures[pool.submit(workers.run, job)] = (job, checksum)
+            for future in as_completed(futures):
+                job, checksum = futures[future]
+                try:
+                    result = future.result()
+                    results[job.student] = record(gb, course, job, result, checksum)
+                except Exception as error:  # one bad result must not stop the class
+                    gb.db.rollback()
+                    results[job.student] = Result(job.student, "failed", problems=[
+                        f"could not record the result: {type(error).__name__}: {error}"])
+                scratch.remove(job)
+                bar.update()
+        except BaseException:  # Ctrl-C: what was merged stays; the next run resumes
+            workers.stop_all()
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+def publish(course, results, notices, sandbox_note, started):
+    """Step 4: the CSVs and the class report, from the gradebook and this run's results."""
+    from nngrade import export, report
+
+    outcomes = [results[s] for s in sorted(results)]
+    run = ClassRun(course.assignment, outcomes, course.db_url, sandbox_note,
+                   time.perf_counter() - started, notices=notices)
+    run.reports_dir = Path(course.settings.course_dir) / "reports" / course.assignment
+    with Gradebook(course.db_url, course.course_id) as gb:
+        for result in outcomes:  # hand grading done since they were graded shows on the pages
+            if result.status == "unchanged":
+                try:
+                    _mark_feedback(gb, course, result.student)
+                except Exception as error:
+                    result.problems.append(f"feedback/: scores not updated from the gradebook "
+                                           f"({type(error).__name__}: {error})")
+        export.write_csvs(gb, course.assignment, outcomes, run.reports_dir)
+        report.write_report(gb, course.assignment,
+                            Path(course.paths.root) / course.paths.autograded_directory,
+                            outcomes, run.reports_dir, notices=notices)
+    return run
 
 
 def grade_class(settings):
     """Grade every submission of ``settings.assignment``; returns a :class:`ClassRun`."""
-    from nngrade import export, report
-
     started = time.perf_counter()
-    venv_on_path()
-    course, assignment = settings.course_dir, settings.assignment
-    config = load_course_config(course)
-    paths = course_paths(config, course)
-    course_id = config.CourseDirectory.get("course_id", "")
-    db_url = settings.db_url or default_db_url(config, course)
-    source_dir = Path(paths.root) / paths.source_directory / assignment
-    if not source_dir.is_dir():
-        raise FileNotFoundError(f"no source notebooks for {assignment!r}: {source_dir} does not exist")
-
-    collect.collect_zips(course, config, paths, assignment)
-    submissions = collect.list_submissions(paths, assignment)
-    if not submissions:
-        raise FileNotFoundError(f"no submissions: nothing in {paths.root}/{paths.submitted_directory}"
-                                f"/<student>/{assignment}/")
-
+    course = open_course(settings)
     refusal = sandbox.probe()
     if refusal:
         raise RuntimeError(f"cannot grade safely: {refusal}")
     sandbox_note = (f"one bubblewrap sandbox per notebook (no network, own PID namespace, only its "
                     f"own files), {settings.memory_mb} MB memory limit")
-    run_root = Path(tempfile.mkdtemp(prefix=f"nngrade-{assignment}-"))
+    run_root = Path(tempfile.mkdtemp(prefix=f"nngrade-{settings.assignment}-"))
     run_root.chmod(0o711)
     try:
-        workers = Workers(settings.notebook_timeout)
-        template_db = build_template(config, source_dir, assignment, course_id, run_root / "template")
-        (run_root / "template").chmod(0o700)  # holds the hidden tests
-        with Gradebook(sqlite_url(template_db)) as tgb, Gradebook(db_url, course_id) as gb:
-            if due_date(gb, assignment):  # the workers judge lateness against the real deadline
-                tgb.update_or_create_assignment(assignment, duedate=due_date(gb, assignment))
-            copy_assignment(tgb, gb, assignment)
-            extensions = {s: extension_seconds(gb, assignment, s) for s in submissions}
-            digests = {s: collect.checksum(d) for s, d in submissions.items()}
-            outcomes = {} if settings.force else {
-                s: o for s in submissions
-                if (o := _previous(gb, paths, assignment, s, digests[s])) is not None}
-        todo = [s for s in submissions if s not in outcomes]
-        job_common = {"course_dir": str(course), "assignment": assignment, "course_id": course_id,
-                      "cell_timeout": settings.cell_timeout, "memory_mb": settings.memory_mb,
-                      "cpu_seconds": settings.notebook_timeout,
-                      "release_dir": str(template_db.parent / "release" / assignment)}
-        with ThreadPoolExecutor(settings.jobs) as pool, Gradebook(db_url, course_id) as gb, \
-                tqdm(total=len(submissions), initial=len(outcomes), unit="student",
-                     desc=f"grading {assignment}", disable=not settings.progress) as bar:
-            futures = {}
-            try:
-                for student in todo:
-                    job = _prepare_scratch(run_root, student, submissions[student], source_dir,
-                                           template_db, dict(job_common,
-                                                             extension_seconds=extensions[student]))
-                    futures[pool.submit(workers.run, job)] = job
-                for future in as_completed(futures):
-                    result = future.result()
-                    result["scratch"] = str(futures[future].parent)
-                    student = result["student"]
-                    try:
-                        outcomes[student] = _record(gb, result, assignment, paths, digests[student])
-                    except Exception as error:  # one bad result must not stop the class
-                        gb.db.rollback()
-                        outcomes[student] = Outcome(student, "failed", problems=[
-                            f"could not record the result: {type(error).__name__}: {error}"])
-                    bar.update()
-            except BaseException:  # Ctrl-C: what was merged stays; the next run resumes
-                workers.stop_all()
-                pool.shutdown(cancel_futures=True)
-                raise
+        scratch = Scratch(run_root, course.config, settings.course_dir, course.course_id,
+                          settings.assignment, course.source_dir)
+        plan = prepare(course, scratch)
+        results = dict(plan.results)
+        schedule(course, plan, scratch, {"memory_mb": settings.memory_mb,
+                                         "cpu_seconds": settings.notebook_timeout},
+                 results, settings.progress)
     finally:
         shutil.rmtree(run_root, ignore_errors=True)
+    return publish(course, results, plan.notices, sandbox_note, started)
 
-    outcomes = [outcomes[s] for s in sorted(outcomes)]
-    result = ClassRun(assignment, outcomes, db_url, sandbox_note, time.perf_counter() - started)
-    result.reports_dir = Path(course) / "reports" / assignment
-    with Gradebook(db_url, course_id) as gb:
-        export.write_csvs(gb, assignment, outcomes, result.reports_dir)
-        report.write_report(gb, assignment, Path(paths.root) / paths.autograded_directory,
-                            outcomes, result.reports_dir)
-    return result
+
+ADVICE = {
+    "error": "an error: if the reason is a failure of the grader (the kernel or sandbox could not "
+             "start), fix the machine (memory, sandbox, permissions); otherwise look at the notebook",
+    "failed": "no grade: read the reason (time limit, nothing handed in, the worker crashed)",
+    "rejected": "refused at intake: the submission holds links, special or oversized files, or an "
+                "unusable name; ask the student for a clean one or fix submitted/<student>/",
+}
 
 
 def summary_table(run):
-    """The summary printed at the end: one line per student, then the class totals."""
-    header = f"{'student':<20} {'score':>7} {'max':>6} {'status':<10} {'time/s':>7}  notes"
+    """The summary printed at the end: one line per student, then the class totals and,
+    when something needs the instructor, what to do."""
+    header = (f"{'student':<20} {'score':>7} {'max':>6} {'pending':>7} {'status':<10} {'time/s':>7}  "
+              "notes")
     lines = [header, "-" * len(header)]
     for o in run.outcomes:
-        score = "-" if o.score is None else f"{o.score:g}"
+        shown = o.score if o.has_grade else None
+        score = "-" if shown is None else f"{shown:g}"
         max_score = "-" if o.max_score is None else f"{o.max_score:g}"
+        pending = f"{o.pending:g}" if o.has_grade and o.pending else ""
         notes = o.problems[0] if o.problems else ""
         more = f" (+{len(o.problems) - 1} more)" if len(o.problems) > 1 else ""
-        lines.append(f"{o.student:<20} {score:>7} {max_score:>6} {o.status:<10} {o.seconds:>7.1f}  "
-                     f"{notes[:100]}{more}")
-    failed = sum(o.status == "failed" for o in run.outcomes)
+        lines.append(f"{ascii(o.student)[1:-1]:<20} {score:>7} {max_score:>6} {pending:>7} "
+                     f"{o.status:<10} {o.seconds:>7.1f}  {notes[:100]}{more}")
+    attention = run.needing_attention
     problems = sum(bool(o.problems) for o in run.outcomes)
     graded = [o.seconds for o in run.outcomes if o.status in ("graded", "error")]
     per = f", {sum(graded) / len(graded):.1f} s per graded submission" if graded else ""
     lines += ["-" * len(header),
-              f"{len(run.outcomes)} students, {failed} without a grade, {problems} with problems; "
-              f"{run.seconds:.1f} s in all{per}",
-              f"sandbox: {run.sandbox}",
+              f"{len(run.outcomes)} students, {len(attention)} without a final grade "
+              f"(error, failed or rejected), {len(run.pending)} waiting for hand grading, "
+              f"{problems} with problems; {run.seconds:.1f} s in all{per}"]
+    lines += [f"note: {n}" for n in run.notices]
+    lines += [f"sandbox: {run.sandbox}",
               f"gradebook: {make_url(run.db_url).render_as_string(hide_password=True)}",
               f"reports: {run.reports_dir}"]
+    return "\n".join(lines)
+
+
+def what_to_do(run):
+    """The closing advice when the run is not final (``make grade`` then exits non-zero), or ''."""
+    lines = []
+    attention = run.needing_attention
+    if attention:
+        lines.append(f"{len(attention)} submission(s) have no final grade; their scores are EMPTY "
+                     "in grades.csv and canvas.csv (never 0):")
+        for status in ("error", "failed", "rejected"):
+            students = [ascii(o.student)[1:-1] for o in attention if o.status == status]
+            if students:
+                lines.append(f"  {status}: {', '.join(students)} — {ADVICE[status]}")
+        lines.append(f"The reasons are in the summary above, in {run.reports_dir}/report.html and in "
+                     f"the problems column of grades.csv. Then run `make grade A={run.assignment}` "
+                     "again: only these submissions are graded again.")
+    if run.pending:
+        lines.append(f"{len(run.pending)} submission(s) wait for hand grading (the pending column): "
+                     "their totals are incomplete and canvas.csv leaves them empty; grade them with "
+                     "`nbgrader formgrade`, then run make grade again.")
     return "\n".join(lines)

@@ -18,6 +18,8 @@ from pathlib import Path
 import jinja2
 import nbformat
 
+from nngrade.gradebook import pending_points
+
 TEMPLATES = Path(__file__).parent / "templates"
 TOP_MESSAGES = 3
 TIMEOUT_ERRORS = ("KeyboardInterrupt", "CellTimeoutError")  # how a cell time-out shows
@@ -90,7 +92,10 @@ def collect_statistics(gb, assignment, autograded_dir):
         student = submission.student.id
         for notebook in submission.notebooks:
             path = Path(autograded_dir) / student / assignment / f"{notebook.name}.ipynb"
-            messages = failure_messages(path) if path.exists() else {}
+            try:
+                messages = failure_messages(path) if path.exists() else {}
+            except Exception:  # an unreadable notebook must not cost the class its report
+                messages = {}
             default = (NO_ERROR if path.exists() else NOT_GRADED)
             for grade in notebook.grades:
                 cell = cells.get((notebook.name, grade.cell.name))
@@ -130,8 +135,10 @@ def histogram_png(scores, max_score):
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def render_report(gb, assignment, autograded_dir, outcomes=()):
-    """The report's HTML for ``assignment`` (gradebook + autograded notebooks + this run's outcomes)."""
+def render_report(gb, assignment, autograded_dir, outcomes=(), notices=()):
+    """The report's HTML for ``assignment`` (gradebook + autograded notebooks + this run's
+    outcomes and class-wide notices). Everything that comes from a submission (student ids,
+    messages, reasons) is escaped by the template engine (autoescape)."""
     scores, max_score, cells = collect_statistics(gb, assignment, autograded_dir)
     ordered = sorted(scores)
     summary = {
@@ -145,15 +152,21 @@ def render_report(gb, assignment, autograded_dir, outcomes=()):
     return environment.get_template("report.html.j2").render(
         assignment=assignment, summary=summary, cells=cells,
         histogram=histogram_png(scores, max_score) if scores else None,
-        problems=[o for o in outcomes if o.problems or o.status == "failed"],
+        problems=[o for o in outcomes if o.problems or o.needs_attention],
+        attention=[o for o in outcomes if o.needs_attention],
+        pending=sorted(((s.student.id, s.score, pending_points(s))
+                        for s in gb.find_assignment(assignment).submissions if pending_points(s)),
+                       key=lambda row: row[0]),
+        notices=list(notices),
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
 
 
-def write_report(gb, assignment, autograded_dir, outcomes, directory):
+def write_report(gb, assignment, autograded_dir, outcomes, directory, notices=()):
     """Write ``directory/report.html`` and return its path."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "report.html"
-    path.write_text(render_report(gb, assignment, autograded_dir, outcomes), encoding="utf-8")
+    path.write_text(render_report(gb, assignment, autograded_dir, outcomes, notices),
+                    encoding="utf-8")
     return path
 

@@ -13,9 +13,13 @@ The worker runs nbgrader's autograde and generate_feedback on ``S`` (the student
 runs sandboxed, the tests in this process: see nngrade.trusted) and writes
 ``S/result.json``. It never touches the real course directory or gradebook: the
 pipeline merges the result.
+
+Job and result are :class:`nngrade.records.Job` and :class:`nngrade.records.Result`. A
+failure of the grader itself, not of the submission (the sandbox could not be set up),
+is reported as ``status="error", infrastructure=True``: the pipeline then records no
+grade at all and grades the submission again next run.
 """
 import copy
-import json
 import os
 import re
 import sys
@@ -30,6 +34,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
+from nngrade import records
 from nngrade.config import load_course_config, scratch_config, venv_on_path
 from nngrade.trusted import ERROR_NAMES
 
@@ -77,71 +82,93 @@ def kernel_errors(path):
             if output.output_type == "error" and output.ename in KERNEL_ERRORS]
 
 
+# What the grader's own failures look like in nbgrader's log: the sandboxed kernel never came
+# up (nngrade.trusted raises SandboxUnavailable), so no code of the submission ran (and none
+# could have written these lines there).
+INFRASTRUCTURE_ERRORS = {
+    "SandboxUnavailable": "the sandbox could not be set up",
+}
+
+
+def infrastructure_failure(*logs):
+    """Why the grader (not the submission) failed, from nbgrader's log, or None."""
+    text = "\n".join(filter(None, logs))
+    for pattern, meaning in INFRASTRUCTURE_ERRORS.items():
+        if pattern in text:
+            line = next(line.strip() for line in text.splitlines() if pattern in line)
+            return f"{meaning} ({line[:200]})"
+    return None
+
+
 def grade(job):
-    """Grade the submission described by ``job`` and return the result dictionary."""
-    scratch, assignment, student = Path(job["scratch"]), job["assignment"], job["student"]
-    config = scratch_config(load_course_config(job["course_dir"]), scratch, job["course_id"],
-                            cell_timeout=job["cell_timeout"], memory_mb=job["memory_mb"],
-                            cpu_seconds=job["cpu_seconds"])
+    """Grade the submission described by the :class:`~nngrade.records.Job` ``job``; return
+    its :class:`~nngrade.records.Result`."""
+    scratch, assignment, student = Path(job.scratch), job.assignment, job.student
+    config = scratch_config(load_course_config(job.course_dir), scratch, job.course_id,
+                            cell_timeout=job.cell_timeout, memory_mb=job.memory_mb,
+                            cpu_seconds=job.cpu_seconds)
     submitted = scratch / "submitted" / student / assignment
     expected = expected_cell_ids(config.CourseDirectory.db_url, assignment)
-    result = {"student": student, "status": "graded", "problems": [], "stripped": {}}
+    result = records.Result(student=student)
 
     for notebook in sorted(submitted.glob("*.ipynb")):
         if notebook.stem not in expected:
-            result["problems"].append(f"{notebook.name}: not part of the assignment, ignored")
+            result.problems.append(f"{notebook.name}: not part of the assignment, ignored")
             continue
         try:
             nb = nbformat.read(notebook, as_version=4)
         except (nbformat.reader.NotJSONError, ValueError, KeyError) as error:
-            result["problems"].append(f"{notebook.name}: not a readable notebook ({error})")
+            result.problems.append(f"{notebook.name}: not a readable notebook ({error})")
             continue
         missing = stripped_cells(nb, expected[notebook.stem])
         if missing:
-            result["stripped"][notebook.stem] = missing
-            released = nbformat.read(Path(job["release_dir"]) / notebook.name, as_version=4)
+            result.stripped[notebook.stem] = missing
+            released = nbformat.read(Path(job.release_dir) / notebook.name, as_version=4)
             if restore_metadata(nb, released):
                 nbformat.write(nb, notebook)
-                result["problems"].append(f"{notebook.name}: nbgrader metadata missing on "
+                result.problems.append(f"{notebook.name}: nbgrader metadata missing on "
                                           f"{', '.join(missing)}; restored by position from the "
                                           "released notebook, then graded")
             else:
-                result["problems"].append(f"{notebook.name}: nbgrader metadata missing on "
+                result.problems.append(f"{notebook.name}: nbgrader metadata missing on "
                                           f"{', '.join(missing)} and the cells were rearranged: "
                                           "graded with the missing test cells put back; check it by hand")
     for name in expected:
         if not (submitted / f"{name}.ipynb").exists():
-            result["problems"].append(f"{name}.ipynb: not handed in")
+            result.problems.append(f"{name}.ipynb: not handed in")
 
-    if job.get("extension_seconds"):  # the instructor granted more time: late penalties see it
+    if job.extension_seconds:  # the instructor granted more time: late penalties see it
         with Gradebook(config.CourseDirectory.db_url) as gb:
             gb.update_or_create_student(student)
             gb.update_or_create_submission(assignment, student,
-                                           extension=timedelta(seconds=job["extension_seconds"]))
+                                           extension=timedelta(seconds=job.extension_seconds))
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     start = time.perf_counter()
     outcome = api.autograde(assignment, student, force=True, create=True)
-    result["autograde_seconds"] = round(time.perf_counter() - start, 2)
+    result.autograde_seconds = round(time.perf_counter() - start, 2)
     autograded = scratch / "autograded" / student / assignment
     for notebook in sorted(autograded.glob("*.ipynb")):
-        result["problems"] += [f"{notebook.name}: {e}" for e in kernel_errors(notebook)]
+        result.problems += [f"{notebook.name}: {e}" for e in kernel_errors(notebook)]
     if not outcome["success"]:
         # nbgrader saves the grades of the notebooks it finished and gives up on the rest
         # (it deletes the autograded copy): those score 0. The pipeline records why.
-        result["status"] = "error"
-        if "SandboxUnavailable" in outcome.get("log", ""):
-            result["infrastructure"] = True
-            result["problems"].append("the sandbox could not be set up (not the student's fault; graded "
-                                      "again on the next run): " + _last_error(outcome))
-        elif ERROR_NAMES["dead"] in outcome.get("log", ""):
-            result["problems"].append("the kernel died while running the notebook (a crash, os._exit "
-                                      "or the memory limit): its unfinished notebook scores 0")
+        result.status = "error"
+        # Only nbgrader's own log: the worker's log also holds what the kernel printed.
+        broken = infrastructure_failure(outcome.get("log"), outcome.get("error"))
+        if broken:  # the grader failed, not the submission: never a grade
+            result.infrastructure = True
+            result.problems.append(f"not graded: {broken}; a failure of the grader, not of the "
+                                   "submission: nothing is recorded and it is graded again next run")
+            return result
+        if ERROR_NAMES["dead"] in outcome.get("log", ""):
+            result.problems.append("the kernel died while running the notebook (a crash, os._exit "
+                                   "or the memory limit): its unfinished notebook scores 0")
         else:
-            result["problems"].append("nbgrader autograde failed: " + _last_error(outcome))
+            result.problems.append("nbgrader autograde failed: " + _last_error(outcome))
     if any(autograded.glob("*.ipynb")):
         feedback = api.generate_feedback(assignment, student, force=True)
         if not feedback["success"]:
-            result["problems"].append("feedback not generated: " + _last_error(feedback))
+            result.problems.append("feedback not generated: " + _last_error(feedback))
     return result
 
 
@@ -156,7 +183,8 @@ def _last_error(outcome):
 
 
 def run_job(job_path):
-    """Process entry point: grade the job, write ``result.json`` next to it, log to ``worker.log``.
+    """Process entry point: grade the job (``job.json``), write ``result.json`` next to it,
+    log to ``worker.log``.
 
     Starts a new session so that the pipeline can kill this process group at once.
     """
@@ -171,11 +199,11 @@ def run_job(job_path):
     warnings.filterwarnings("ignore", module="nbgrader")
     venv_on_path()
     try:
-        result = grade(json.loads(job_path.read_text()))
+        result = grade(records.read(records.Job, job_path))
     except Exception:
         traceback.print_exc()
         sys.exit(1)
-    (job_path.parent / "result.json").write_text(json.dumps(result, indent=1))
+    records.write(result, job_path.parent / "result.json")
 
 
 if __name__ == "__main__":

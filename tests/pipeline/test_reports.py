@@ -142,3 +142,55 @@ def test_csv_exports_agree_with_the_gradebook(synthetic_class):
     assert body["ben"][:2] == ["Doe, Ben", lms["ben"]]
     assert {s: float(r[5]) for s, r in body.items() if r[5]} == truth
     assert body["zoe"][5] == ""  # no grade: Canvas leaves the cell alone
+
+
+# The parts of nbgrader 0.9.6's feedback page that carry scores.
+FEEDBACK = ('<body>\n<h4>hw (Score: 5.0 / 7.0)</h4>\n'
+            '<li><a href="#explain">Written response</a> (Score: 0.0 / 2.0)</li>\n'
+            '<li><a href="#test_forward">Test cell</a> (Score: 5.0 / 5.0)</li>\n'
+            '<a name="explain"></a><div class="panel-heading"><span class="pull-right">\n'
+            '      Score: 0.0 / 2.0 <a href="#top">(Top)</a></span></div>\n'
+            '<a name="test_forward"></a><div class="panel-heading"><span class="pull-right">\n'
+            '      Score: 5.0 / 5.0 <a href="#top">(Top)</a></span></div>\n</body>')
+
+
+def test_feedback_shows_hand_graded_parts_as_pending_then_their_score():
+    from nngrade.feedback import mark_scores
+
+    pending = mark_scores(FEEDBACK, {"explain": (None, 2.0), "test_forward": (5.0, 5.0)}, (5.0, 7.0, 2.0))
+    assert pending.count("pending, graded by hand / 2.0") == 2       # contents and the cell
+    assert "(Score: 5.0 / 7.0 so far, 2.0 points pending)" in pending and "Not final yet" in pending
+    assert "Score: 5.0 / 5.0" in pending
+    assert mark_scores(pending, {"explain": (None, 2.0)}, (5.0, 7.0, 2.0)) == pending  # idempotent
+    graded = mark_scores(pending, {"explain": (1.5, 2.0)}, (6.5, 7.0, 0.0))
+    assert "pending" not in graded and "Not final yet" not in graded
+    assert graded.count("1.5 / 2.0") == 2 and "(Score: 6.5 / 7.0)" in graded
+    assert graded == mark_scores(FEEDBACK, {"explain": (1.5, 2.0)}, (6.5, 7.0, 0.0))
+
+
+def test_csv_cells_are_guarded_against_formulas():
+    from nngrade.export import guard
+
+    assert [guard(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "ana", "", None, 3)] == \
+        ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "ana", "", "", "3"]
+
+
+def test_only_final_grades_are_exported_as_scores(synthetic_class):
+    folder, db_url = synthetic_class
+    outcomes = [Outcome("ana", "error", infrastructure=True, problems=["not graded: the kernel died "
+                                                                       "while starting"]),
+                Outcome("ben", "rejected", problems=["refused at intake: pipe is a FIFO"]),
+                Outcome("cem", "graded"), Outcome("dia", "graded")]
+    with Gradebook(db_url) as gb:
+        grade = gb.find_grade("test_backward", A, A, "cem")   # withheld: waits for a person
+        grade.auto_score, grade.needs_manual_grade = 0.0, True
+        gb.db.commit()
+        grades, canvas = write_csvs(gb, A, outcomes, folder / "reports" / A)
+    rows = {r["student_id"]: r for r in csv.DictReader(open(grades))}
+    assert [rows["ana"][k] for k in ("score", "score_so_far", "complete", "status")] == ["", "", "", "error"]
+    assert [rows["ben"][k] for k in ("score", "score_so_far", "status")] == ["", "", "rejected"]
+    assert [rows["cem"][k] for k in ("score", A, "complete", "score_so_far", "pending_manual")] == \
+        ["", "", "no", "2", "3"]
+    assert [rows["dia"][k] for k in ("score", "complete", "pending_manual")] == ["2", "yes", "0"]
+    body = {r[3]: r[5] for r in list(csv.reader(open(canvas)))[2:]}
+    assert body["ana"] == body["ben"] == body["cem"] == "" and body["dia"] == "2"
