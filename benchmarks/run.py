@@ -6,6 +6,8 @@ written as a plain NumPy loop (``mlp_epoch.handwritten_epoch``) in the same proc
 against scikit-learn's ``MLPClassifier(solver="sgd")``; PyTorch too if it is installed.
 Then how the time grows with batch size, width and depth, and which share of it the
 matrix products (GEMM) take: that share is the limit no Python-level change can beat.
+Last, a conv-layer row (issue 18): one ``Conv2D`` forward + backward on a small batch against
+the same layer written by hand with ``sliding_window_view`` (``conv_layer.py``).
 
 Timing: each repeat runs every contender once, nnref and the hand-written loop back to
 back (alternating which goes first); a repeat's ratio compares runs made seconds apart,
@@ -15,6 +17,7 @@ never asserted (tests check that the paths compute the same numbers, not how fas
     python benchmarks/run.py                 # the full run, a few minutes on an idle machine
     python benchmarks/run.py --quick         # smaller, to check that it works
     python benchmarks/run.py --threads 2,1   # headline with 2, then 1 BLAS thread
+    python benchmarks/run.py --only conv --output -   # just the conv-layer row, no RESULTS.md
 """
 
 import argparse
@@ -30,6 +33,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import conv_layer  # noqa: E402
 import mlp_epoch as B  # noqa: E402  (after the path set-up above)
 
 HEADLINE_SIZES = [784, 256, 256, 10]
@@ -185,6 +189,37 @@ def scaling_section(n, repeats, threads):
     return md
 
 
+def conv_section(repeats, threads, steps=20):
+    """Time nnref's Conv2D forward+backward against the hand-written version; return markdown lines."""
+    shape = conv_layer.SHAPE
+    label = "BLAS default threads" if threads is None else f"{threads} BLAS thread{'s' * (threads > 1)}"
+    title = (f"Conv layer: Conv2D({shape['C_in']}, {shape['C_out']}, {shape['K']}, padding={shape['padding']}) "
+             f"forward + backward, batch {shape['N']} of {shape['H']}x{shape['W']}, float32, {label}")
+    print(f"\n{title} ({repeats} repeats of {steps} steps)", flush=True)
+    X, dY = conv_layer.make_batch(**shape, dtype=np.float32)
+    layer, hand = conv_layer.new_layers(shape["C_in"], shape["C_out"], shape["K"], shape["padding"], np.float32)
+
+    def many(step, *args):
+        return lambda: [step(*args) for _ in range(steps)]
+
+    contenders = {"nnref Conv2D": many(conv_layer.nnref_step, layer, X, dY),
+                  "hand-written sliding_window_view": many(conv_layer.handwritten_step, hand, X, dY)}
+    with threadpool_limits(limits=threads, user_api="blas"):
+        for run in contenders.values():
+            run()  # warm up
+        times, _ = time_repeats(contenders, repeats)
+    ratio = paired_ratio(times, "nnref Conv2D", "hand-written sliding_window_view")
+    md = [f"## {title}", "",
+          "| contender | fastest step (ms) | median step (ms) |", "|---|---|---|"]
+    for name, ts in times.items():
+        md.append(f"| {name} | {min(ts) / steps * 1e3:.2f} | {statistics.median(ts) / steps * 1e3:.2f} |")
+        print(f"  {name:34s} fastest {min(ts) / steps * 1e3:7.2f} ms   median "
+              f"{statistics.median(ts) / steps * 1e3:7.2f} ms per step", flush=True)
+    summary = f"**nnref Conv2D / hand-written NumPy = {ratio:.3f}** (median of back-to-back pairs)"
+    print("  " + summary.replace("**", ""), flush=True)
+    return md + ["", f"- {summary}", ""]
+
+
 def parse_threads(text):
     """``"default,1"`` -> ``[None, 1]`` (None: leave BLAS's own thread count)."""
     return [None if t.strip() == "default" else int(t) for t in text.split(",")]
@@ -199,6 +234,7 @@ def main(argv=None):
                         help="BLAS thread counts for the headline, comma-separated; 'default' = BLAS's own "
                              "(default: default,1); the scaling table uses the first")
     parser.add_argument("--quick", action="store_true", help="small sizes, to check that everything runs")
+    parser.add_argument("--only", choices=["conv"], help="run only this row (conv: the conv-layer row)")
     parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md",
                         help="markdown file to write ('-' to skip)")
     args = parser.parse_args(argv)
@@ -211,9 +247,11 @@ def main(argv=None):
           "contender once, back to back; ratios are medians over repeats of those pairs (robust to",
           "other load on the machine), times are the fastest and the median repeat.", "",
           "## Machine", ""] + [f"- {line}" for line in lines_machine] + [""]
-    for threads in args.threads:
-        md += headline_section(args.examples, args.repeats, threads)
-    md += scaling_section(args.scale_examples, args.repeats, args.threads[0])
+    if args.only != "conv":
+        for threads in args.threads:
+            md += headline_section(args.examples, args.repeats, threads)
+        md += scaling_section(args.scale_examples, args.repeats, args.threads[0])
+    md += conv_section(args.repeats, args.threads[0])
     if str(args.output) != "-":
         args.output.write_text("\n".join(md) + "\n")
         print(f"\nwritten to {args.output}")

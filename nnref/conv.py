@@ -1,6 +1,11 @@
-"""One-dimensional convolution: a dense layer whose weights are shared along the input.
+"""Convolution and pooling: dense layers whose weights are shared along the input.
 
-Shapes (batch-first, like the rest of nnref):
+The first half of this module is the one-dimensional convolution of chapter 10
+(:class:`Conv1D`); the second half the two-dimensional convolution and pooling of
+chapter 13 (:class:`Conv2D`, :class:`MaxPool2D`, :class:`AvgPool2D`), described in the
+paragraph "Two dimensions" below.
+
+**One dimension.** Shapes (batch-first, like the rest of nnref):
 
 * input ``X`` of shape ``(N, L, C_in)``: ``N`` sequences of length ``L`` with ``C_in``
   channels each;
@@ -22,6 +27,47 @@ gradients of all the entries of ``M`` that share it::
     dL/dW[k, c, o] = sum_n sum_t X[n, t + k, c] * dY[n, t, o]
     dL/db[o]       = sum_n sum_t dY[n, t, o]
     dL/dX[n, s, c] = sum_k sum_o dY[n, s - k, o] * W[k, c, o]   (terms with 0 <= s-k < L_out)
+
+**Two dimensions.** Images are channels-last, like the sequences above: ``X`` of shape ``(N, H, W, C_in)``,
+a kernel ``W`` of shape ``(K, K, C_in, C_out)``, a bias ``b`` of shape ``(C_out,)``. With
+stride ``S`` and ``P`` rows and columns of zeros added on every side (``Xp`` is the padded
+input, of shape ``(N, H + 2P, W + 2P, C_in)``)::
+
+    Y[n, i, j, o] = sum_{p, q, c} Xp[n, S*i + p, S*j + q, c] * W[p, q, c, o] + b[o]
+
+The output has ``H_out = (H + 2P - K) / S + 1`` rows and ``W_out = (W + 2P - K) / S + 1``
+columns (:func:`conv2d_output_size`). **Decision:** when ``S`` does not divide
+``H + 2P - K`` (or ``W + 2P - K``) the last windows would not fit, and nnref raises
+``ValueError`` instead of silently ignoring the input's last rows or columns (which
+PyTorch's floor rule does); CS231n's notes (Karpathy et al.) likewise call such settings
+invalid. Choose a padding or stride that fits, or crop the input.
+
+Backward, for ``dY = dL/dY`` of shape ``(N, H_out, W_out, C_out)``::
+
+    dL/dW[p, q, c, o] = sum_{n, i, j} Xp[n, S*i + p, S*j + q, c] * dY[n, i, j, o]
+    dL/db[o]          = sum_{n, i, j} dY[n, i, j, o]
+    dL/dXp[n, S*i + p, S*j + q, c] += sum_o dY[n, i, j, o] * W[p, q, c, o]   (every n, i, j, p, q)
+
+and ``dL/dX`` is ``dL/dXp`` with the padding cut off again. For ``S = 1`` the last line
+is a "full" convolution of ``dY`` with the kernel flipped in both spatial directions
+(and its channel axes swapped); for ``S > 1`` the same holds after ``S - 1`` zeros are
+inserted between the entries of ``dY`` (chapter 13 checks both in code).
+
+The code uses **im2col**: every ``K x K x C_in`` window of ``Xp`` becomes one row of a
+matrix ``cols`` of shape ``(N * H_out * W_out, K * K * C_in)`` (built from NumPy's
+``sliding_window_view``), so the forward pass is one matrix product
+``cols @ W.reshape(K * K * C_in, C_out)`` and ``dW`` is ``cols.T @ dY``. ``dXp`` is
+accumulated by a loop over the ``K * K`` kernel offsets, each step vectorised over all
+examples, positions and channels.
+
+Pooling (:class:`MaxPool2D`, :class:`AvgPool2D`) slides a ``K x K`` window with stride
+``S`` (``S = K`` by default: windows side by side) over each channel separately, with the
+same output-size rule and the same error for windows that do not fit; it has no
+parameters. Max pooling sends each output's gradient to the input that was the maximum
+of its window; **decision on ties:** to the *first* maximal entry in row-major order
+within the window (as ``np.argmax`` picks it, and as PyTorch does), so the gradient is one
+valid subgradient and its entries still sum to those of ``dY``. Average pooling sends
+``dY / K**2`` to every entry of the window. Overlapping windows (``S < K``) add up.
 """
 
 import numpy as np
@@ -136,3 +182,316 @@ class Conv1D(Module):
             raise self._no_forward_yet()
         dX, self.grads["W"], self.grads["b"] = conv1d_backward(self._X, self.params["W"], dY)
         return dX if input_grad else None
+
+
+
+# --------------------------------------------------------------------------------------
+# Two dimensions: Conv2D, MaxPool2D, AvgPool2D (formulas in the module docstring)
+# --------------------------------------------------------------------------------------
+
+def _check_padding(padding, where):
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"{where} expected padding to be a non-negative integer, got {padding!r}")
+    return int(padding)
+
+
+def conv2d_output_size(size, K, stride=1, padding=0, where="conv2d_output_size"):
+    """Return ``(size + 2 * padding - K) / stride + 1``, the number of window positions along one axis.
+
+    ``size`` is the input's height (or width), ``K`` the window size. Raises ``ValueError``
+    if the window is larger than the padded input, or if ``stride`` does not divide
+    ``size + 2 * padding - K`` (the last window would not fit: nnref does not silently drop
+    input rows, see the module docstring).
+    """
+    check_positive_int(size, where, "the input size")
+    check_positive_int(K, where, "K")
+    check_positive_int(stride, where, "stride")
+    padding = _check_padding(padding, where)
+    span = size + 2 * padding - K
+    if span < 0:
+        raise ValueError(f"{where}: the {K}x{K} window is larger than the padded input "
+                         f"({size} + 2*{padding} = {size + 2 * padding}); use a smaller K or more padding")
+    if span % stride:
+        raise ValueError(f"{where}: the windows do not fit: (size + 2*padding - K) / stride = "
+                         f"({size} + 2*{padding} - {K}) / {stride} = {span}/{stride} is not an integer; "
+                         f"choose a padding or stride that fits, or crop the input "
+                         f"(nnref does not silently drop its last {span % stride} row(s) or column(s))")
+    return span // stride + 1
+
+
+def _check_image(X, where, name="X", channels="C"):
+    """``X`` as a float array of shape ``(N, H, W, channels)``, with a hint for the usual slips."""
+    X = as_float_array(X, where, name)
+    if X.ndim != 4:
+        hint = ""
+        if X.ndim == 3:
+            hint = (" (one image of shape (H, W, C)? add the batch axis: X[None]; a batch of grey "
+                    "images (N, H, W)? add the channel axis: X[..., None])")
+        elif X.ndim == 2:
+            hint = " (flat rows of pixels? reshape them, e.g. X.reshape(N, 8, 8, 1) for the 8x8 digits)"
+        raise ValueError(f"{where} expected {name} of shape (N, H, W, {channels}), channels last, "
+                         f"got {X.shape}{hint}")
+    if not isinstance(channels, str) and X.shape[3] != channels:
+        raise ValueError(f"{where} expected {name} with {channels} channel(s) on the last axis, "
+                         f"i.e. of shape (N, H, W, {channels}), got {X.shape} "
+                         "(channels go last in nnref: (N, H, W, C), not (N, C, H, W))")
+    return X
+
+
+def _pad(X, padding):
+    """``X`` with ``padding`` rows/columns of zeros added on every side of axes 1 and 2."""
+    if padding == 0:
+        return X
+    return np.pad(X, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
+
+
+def _windows2d(Xp, K, stride):
+    """The ``(N, H_out, W_out, C, K, K)`` view of the ``K x K`` windows of ``Xp`` at the given stride (no copy)."""
+    return sliding_window_view(Xp, (K, K), axis=(1, 2))[:, ::stride, ::stride]
+
+
+def im2col(X, K, stride=1, padding=0):
+    """Return ``cols`` of shape ``(N * H_out * W_out, K * K * C)``: one row per window.
+
+    Row ``(n * H_out + i) * W_out + j`` holds the window of the padded ``X[n]`` whose top-left
+    corner is at ``(S*i, S*j)``, flattened in the order ``(p, q, c)`` -- the order of
+    ``W.reshape(K * K * C, C_out)`` -- so that ``cols @ W.reshape(-1, C_out)`` is the convolution.
+    """
+    where = "im2col"
+    X = _check_image(X, where)
+    padding = _check_padding(padding, where)
+    N, H, W_, C = X.shape
+    H_out = conv2d_output_size(H, K, stride, padding, where)
+    W_out = conv2d_output_size(W_, K, stride, padding, where)
+    windows = _windows2d(_pad(X, padding), K, stride)          # (N, H_out, W_out, C, K, K)
+    return windows.transpose(0, 1, 2, 4, 5, 3).reshape(N * H_out * W_out, K * K * C)
+
+
+def _check_conv2d(X, W, b, stride, padding, where):
+    W = as_float_array(W, where, "W")
+    if W.ndim != 4 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"{where} expected a square kernel W of shape (K, K, C_in, C_out), got {W.shape}")
+    K, _, C_in, C_out = W.shape
+    X = _check_image(X, where, "X", C_in)
+    if b is not None:
+        b = as_float_array(b, where, "b")
+        check_shape(b, (C_out,), where, "b")
+    check_positive_int(stride, where, "stride")
+    padding = _check_padding(padding, where)
+    H_out = conv2d_output_size(X.shape[1], K, stride, padding, f"{where} (height)")
+    W_out = conv2d_output_size(X.shape[2], K, stride, padding, f"{where} (width)")
+    return X, W, b, padding, (X.shape[0], H_out, W_out, C_out)
+
+
+def conv2d_forward(X, W, b, stride=1, padding=0):
+    """Return ``Y[n, i, j, o] = sum_{p,q,c} Xp[n, S*i+p, S*j+q, c] W[p, q, c, o] + b[o]``.
+
+    ``X`` is ``(N, H, W, C_in)``, ``W`` is ``(K, K, C_in, C_out)``, ``b`` is ``(C_out,)``;
+    ``Xp`` is ``X`` with ``padding`` zeros on every side and ``S`` the stride. ``Y`` has shape
+    ``(N, H_out, W_out, C_out)`` with ``H_out = (H + 2P - K) / S + 1`` (likewise ``W_out``);
+    a ``ValueError`` if that is not an integer.
+    """
+    X, W, b, padding, out_shape = _check_conv2d(X, W, b, stride, padding, "conv2d_forward")
+    K, _, C_in, C_out = W.shape
+    cols = im2col(X, K, stride, padding)                        # (N*H_out*W_out, K*K*C_in)
+    return (cols @ W.reshape(K * K * C_in, C_out) + b).reshape(out_shape)
+
+
+def _col2im_add(dXp, dcols, K, stride):
+    """Add each window's gradient ``dcols`` (``(N, H_out, W_out, K, K, C)``) into ``dXp`` where the window sits."""
+    H_out, W_out = dcols.shape[1:3]
+    for p in range(K):          # kernel row p touches input rows S*i + p, i = 0 .. H_out-1
+        for q in range(K):
+            dXp[:, p:p + stride * H_out:stride, q:q + stride * W_out:stride, :] += dcols[:, :, :, p, q, :]
+    return dXp
+
+
+def conv2d_backward(X, W, dY, stride=1, padding=0):
+    """Return ``(dX, dW, db)`` for the upstream gradient ``dY`` of :func:`conv2d_forward`.
+
+    ``dX`` has the shape of ``X`` (the padding's gradient is cut off), ``dW`` of ``W``, ``db``
+    is ``(C_out,)``; formulas in the module docstring. ``dY`` must be ``(N, H_out, W_out, C_out)``.
+    """
+    where = "conv2d_backward"
+    X, W, _, padding, out_shape = _check_conv2d(X, W, None, stride, padding, where)
+    dY = as_float_array(dY, where, "dY")
+    check_shape(dY, out_shape, where, "dY")
+    K, _, C_in, C_out = W.shape
+    cols = im2col(X, K, stride, padding)
+    return _conv2d_backward_cols(X.shape, cols, W, dY, stride, padding)
+
+
+def _conv2d_backward_cols(X_shape, cols, W, dY, stride, padding, dX=True):
+    """The backward pass given the forward's ``cols``; ``dX=False`` skips the input gradient."""
+    K, _, C_in, C_out = W.shape
+    N, H, W_, _ = X_shape
+    dY2 = dY.reshape(-1, C_out)                                  # one row per output position
+    dW = (cols.T @ dY2).reshape(W.shape)                         # sum over n, i, j
+    db = dY2.sum(axis=0)
+    if not dX:
+        return None, dW, db
+    dcols = (dY2 @ W.reshape(K * K * C_in, C_out).T).reshape(*dY.shape[:3], K, K, C_in)
+    dXp = np.zeros((N, H + 2 * padding, W_ + 2 * padding, C_in), dtype=np.result_type(dY, W))
+    _col2im_add(dXp, dcols, K, stride)
+    return dXp[:, padding:padding + H, padding:padding + W_, :], dW, db
+
+
+class Conv2D(Module):
+    """A 2-D convolution layer, channels last, with stride and zero padding.
+
+    ``forward(X)`` maps ``(N, H, W, C_in)`` to ``(N, H_out, W_out, C_out)`` with
+    ``H_out = (H + 2 * padding - K) / stride + 1`` and likewise ``W_out`` (``ValueError`` if
+    that is not an integer or the kernel is larger than the padded input); ``backward(dY)``
+    returns ``dL/dX`` and writes ``dL/dW`` (``(K, K, C_in, C_out)``) and ``dL/db``
+    (``(C_out,)``) into the arrays of ``grads`` in place, like :class:`~nnref.layers.Linear`.
+    The kernel is drawn like the weights of a dense layer of shape ``(K * K * C_in, C_out)``
+    (He normal by default: std ``sqrt(2 / (K * K * C_in))``, the fan-in of one output); the
+    bias starts at 0. Parameters, gradients and outputs have ``dtype``.
+    """
+
+    def __init__(self, C_in, C_out, K, stride=1, padding=0, init="he_normal", rng=None, dtype=np.float64):
+        super().__init__()
+        for name, value in (("C_in", C_in), ("C_out", C_out), ("K", K), ("stride", stride)):
+            check_positive_int(value, "Conv2D", name)
+        self.stride, self.padding = int(stride), _check_padding(padding, "Conv2D")
+        self.dtype = np.dtype(dtype)
+        if not np.issubdtype(self.dtype, np.floating):
+            raise ValueError(f"Conv2D expected a floating dtype, got {self.dtype}")
+        W = initializers.get(init)((K * K * C_in, C_out), rng=rng)
+        W = np.asarray(W, dtype=self.dtype).reshape(K, K, C_in, C_out)
+        self.params = {"W": W, "b": np.zeros(C_out, dtype=self.dtype)}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._cache = None
+
+    def __repr__(self):
+        K, _, C_in, C_out = self.params["W"].shape
+        return f"Conv2D(C_in={C_in}, C_out={C_out}, K={K}, stride={self.stride}, padding={self.padding})"
+
+    def output_shape(self, H, W):
+        """Return ``(H_out, W_out)`` for an input of height ``H`` and width ``W``."""
+        K = self.params["W"].shape[0]
+        return (conv2d_output_size(H, K, self.stride, self.padding, f"{self!r} (height)"),
+                conv2d_output_size(W, K, self.stride, self.padding, f"{self!r} (width)"))
+
+    def forward(self, X):
+        """Return the convolution of ``X`` (``(N, H, W, C_in)``) with the kernel, plus the bias."""
+        where = f"{self!r}.forward"
+        K, _, C_in, C_out = self.params["W"].shape
+        X = _check_image(X, where, "X", C_in).astype(self.dtype, copy=False)
+        H_out, W_out = self.output_shape(X.shape[1], X.shape[2])
+        cols = im2col(X, K, self.stride, self.padding)           # kept for backward
+        self._cache = (X.shape, cols)
+        Y = cols @ self.params["W"].reshape(K * K * C_in, C_out)
+        Y += self.params["b"]
+        return Y.reshape(len(X), H_out, W_out, C_out)
+
+    def backward(self, dY, input_grad=True):
+        """Write ``dL/dW``, ``dL/db`` into ``grads``; return ``dL/dX`` (``None`` if not ``input_grad``)."""
+        if self._cache is None:
+            raise self._no_forward_yet()
+        X_shape, cols = self._cache
+        where = f"{self!r}.backward"
+        dY = as_float_array(dY, where, "dY", dtype=self.dtype)
+        check_shape(dY, (X_shape[0], *self.output_shape(*X_shape[1:3]), self.params["W"].shape[3]),
+                    where, "dY")
+        dX, dW, db = _conv2d_backward_cols(X_shape, cols, self.params["W"], dY, self.stride,
+                                           self.padding, dX=input_grad)
+        self.grads["W"][...] = dW      # in place: the arrays in grads stay the same objects
+        self.grads["b"][...] = db
+        return dX
+
+
+class Pool2D(Module):
+    """Base class of :class:`MaxPool2D` and :class:`AvgPool2D`: window size ``K``, ``stride`` (``K`` if ``None``), shapes.
+
+    Pooling layers have no parameters (``params`` and ``grads`` are empty).
+    """
+
+    def __init__(self, K, stride=None):
+        super().__init__()
+        name = type(self).__name__
+        check_positive_int(K, name, "K")
+        if stride is not None:
+            check_positive_int(stride, name, "stride")
+        self.K = int(K)
+        self.stride = self.K if stride is None else int(stride)
+        self._cache = None
+
+    def __repr__(self):
+        return f"{type(self).__name__}(K={self.K}, stride={self.stride})"
+
+    def output_shape(self, H, W):
+        """Return ``(H_out, W_out) = ((H - K) / stride + 1, (W - K) / stride + 1)``."""
+        return (conv2d_output_size(H, self.K, self.stride, 0, f"{self!r} (height)"),
+                conv2d_output_size(W, self.K, self.stride, 0, f"{self!r} (width)"))
+
+    def _windows(self, X, where):
+        """Checked ``X`` and the ``(N, H_out, W_out, C, K, K)`` view of its windows."""
+        X = _check_image(X, where)
+        self.output_shape(X.shape[1], X.shape[2])               # raises if the windows do not fit
+        return X, _windows2d(X, self.K, self.stride)
+
+    def _check_dY(self, dY, where):
+        if self._cache is None:
+            raise self._no_forward_yet()
+        X_shape = self._cache[0]
+        dY = as_float_array(dY, where, "dY")
+        check_shape(dY, (X_shape[0], *self.output_shape(*X_shape[1:3]), X_shape[3]), where, "dY")
+        return X_shape, dY
+
+    def _scatter(self, X_shape, dY, weights, dtype):
+        """``dX`` where window offset ``(p, q)`` of output ``(i, j)`` gets ``dY * weights[..., p, q]``."""
+        dX = np.zeros(X_shape, dtype=dtype)
+        dcols = dY[..., None, None] * weights                    # (N, H_out, W_out, C, K, K)
+        return _col2im_add(dX, dcols.transpose(0, 1, 2, 4, 5, 3), self.K, self.stride)
+
+
+class MaxPool2D(Pool2D):
+    """Max pooling on ``(N, H, W, C)``: ``Y[n, i, j, c] = max_{p,q} X[n, S*i+p, S*j+q, c]``.
+
+    Output shape ``(N, (H - K) / S + 1, (W - K) / S + 1, C)`` with ``S = stride`` (``K`` if
+    ``None``); ``ValueError`` if the windows do not fit exactly. ``backward(dY)`` routes each
+    ``dY[n, i, j, c]`` to the maximal entry of its window; on ties, to the first maximal entry
+    in row-major order (``np.argmax``'s choice). Overlapping windows add up.
+    """
+
+    def forward(self, X):
+        """Return the maximum of every ``K x K`` window, channel by channel."""
+        X, windows = self._windows(X, f"{self!r}.forward")
+        N, H_out, W_out, C = windows.shape[:4]
+        flat = windows.reshape(N, H_out, W_out, C, self.K * self.K)   # copies: windows is a view
+        first_max = flat.argmax(axis=-1)                               # ties: the first one
+        self._cache = (X.shape, first_max)
+        return np.take_along_axis(flat, first_max[..., None], axis=-1)[..., 0]
+
+    def backward(self, dY, input_grad=True):
+        """Return ``dL/dX``: ``dY`` routed to the (first) maximum of each window, zeros elsewhere."""
+        X_shape, dY = self._check_dY(dY, f"{self!r}.backward")
+        if not input_grad:
+            return None
+        first_max = self._cache[1]
+        one_hot = first_max[..., None] == np.arange(self.K * self.K)   # (N, H_out, W_out, C, K*K)
+        weights = one_hot.reshape(*first_max.shape, self.K, self.K)
+        return self._scatter(X_shape, dY, weights, dY.dtype)
+
+
+class AvgPool2D(Pool2D):
+    """Average pooling on ``(N, H, W, C)``: ``Y[n, i, j, c] = (1/K^2) sum_{p,q} X[n, S*i+p, S*j+q, c]``.
+
+    Output shape as for :class:`MaxPool2D`. ``backward(dY)`` gives every entry of a window
+    ``dY / K^2``; overlapping windows add up.
+    """
+
+    def forward(self, X):
+        """Return the mean of every ``K x K`` window, channel by channel."""
+        X, windows = self._windows(X, f"{self!r}.forward")
+        self._cache = (X.shape,)
+        return windows.mean(axis=(-2, -1))
+
+    def backward(self, dY, input_grad=True):
+        """Return ``dL/dX``: ``dY / K**2`` spread over each window."""
+        X_shape, dY = self._check_dY(dY, f"{self!r}.backward")
+        if not input_grad:
+            return None
+        weights = np.full((self.K, self.K), 1.0 / (self.K * self.K), dtype=dY.dtype)
+        return self._scatter(X_shape, dY, weights, dY.dtype)

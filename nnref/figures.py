@@ -305,3 +305,68 @@ def running_statistics(ax, momentum, batch_size=32, steps=150, seed=0):
     ax.set(xlim=(0, steps + 1), ylim=(-1.0, 3.5), xlabel="training step (batch)", ylabel="feature mean",
            title=f"momentum $m = {momentum:.2f}$: final error {running[-1] - true_mean[-1]:+.3f}")
     ax.legend(loc="lower right", fontsize="small")
+
+
+def conv_window(ax, position=0, stride=1, padding=0, size=5, K=3):
+    r"""Draw a ``K x K`` window sliding over a ``size x size`` image with ``stride`` and ``padding``.
+
+    Left: the padded input (padding cells grey, holding 0), with the window of output number
+    ``position`` (row-major over the output grid, wrapping around) outlined. Right: the
+    output grid, with the entry that window computes. The title gives the output-size formula
+    :math:`H_\text{out} = (H + 2P - K)/S + 1`; when the stride does not divide
+    :math:`H + 2P - K` the last rows and columns that no window reaches are hatched in red and
+    the title says that the windows do not fit (nnref raises ``ValueError`` there). Slider
+    values may be floats: they are rounded to integers.
+    """
+    from matplotlib.patches import Rectangle
+
+    position, stride, padding, size, K = (int(round(v)) for v in (position, stride, padding, size, K))
+    if min(stride, size, K) < 1 or padding < 0:
+        raise ValueError(f"conv_window needs stride, size, K >= 1 and padding >= 0, got "
+                         f"stride={stride}, size={size}, K={K}, padding={padding}")
+    Hp = size + 2 * padding
+    span = Hp - K
+    n_out = span // stride + 1 if span >= 0 else 0
+    fits = span >= 0 and span % stride == 0
+
+    def cell(x, y, **style):  # grid row y is drawn from the top
+        ax.add_patch(Rectangle((x, -y - 1), 1, 1, **style))
+
+    for y in range(Hp):
+        for x in range(Hp):
+            inside = padding <= x < padding + size and padding <= y < padding + size
+            cell(x, y, facecolor="white" if inside else "0.85", edgecolor="0.6", lw=0.8)
+            if not inside:
+                ax.text(x + 0.5, -y - 0.5, "0", ha="center", va="center", fontsize=7, color="0.45")
+    reached = (n_out - 1) * stride + K if n_out else 0    # rows/columns some window covers
+    for k in range(reached, Hp):                          # what the windows never reach
+        ax.add_patch(Rectangle((k, -Hp), 1, Hp, facecolor="none", edgecolor="red", hatch="///", lw=0))
+        ax.add_patch(Rectangle((0, -k - 1), Hp, 1, facecolor="none", edgecolor="red", hatch="///", lw=0))
+    ax.add_patch(Rectangle((padding, -padding - size), size, size, fill=False, edgecolor="black", lw=1.5))
+    offset = Hp + 1.5
+    if n_out:
+        i, j = divmod(position % (n_out * n_out), n_out)
+        ax.add_patch(Rectangle((stride * j, -stride * i - K), K, K, facecolor="tab:orange", alpha=0.35,
+                               edgecolor="tab:orange", lw=2.5))
+        for y in range(n_out):
+            for x in range(n_out):
+                here = (y, x) == (i, j)
+                cell(offset + x, y, facecolor="tab:orange" if here else "white", alpha=0.8 if here else 1,
+                     edgecolor="0.4", lw=0.8)
+        ax.text(offset + n_out / 2, 0.4, f"output {n_out}x{n_out}", ha="center", va="bottom", fontsize=9)
+        ax.annotate("", xy=(offset + j + 0.5, -i - 0.5), xytext=(stride * j + K / 2, -stride * i - K / 2),
+                    arrowprops=dict(arrowstyle="->", color="tab:orange", lw=1.5))
+    ax.text(Hp / 2, 0.4, f"input {size}x{size}, padding {padding}", ha="center", va="bottom", fontsize=9)
+    value = f"{span}/{stride} + 1"
+    if span < 0:
+        verdict = "window larger than the padded input"
+    elif fits:
+        verdict = f"= {n_out}"
+    else:
+        verdict = f"= {span / stride + 1:.3g}: the windows do not fit"
+    ax.set_title(f"$H_{{out}} = ({size} + 2\\cdot{padding} - {K})/{stride} + 1$ = {value} {verdict}",
+                 fontsize=9, color="black" if fits else "red")
+    ax.set_xlim(-0.5, offset + max(n_out, 1) + 0.5)
+    ax.set_ylim(-Hp - 0.5, 1.5)
+    ax.set_aspect("equal")
+    ax.axis("off")

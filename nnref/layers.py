@@ -158,6 +158,43 @@ class Activation(Module):
         return self.activation._backward(self._Z, dY)
 
 
+class Flatten(Module):
+    """Reshape each example to one row: ``(N, d_1, ..., d_k)`` -> ``(N, d_1 * ... * d_k)``; no parameters.
+
+    The bridge from convolution and pooling layers (``(N, H, W, C)``) to dense layers: the
+    entries of one example are laid out in NumPy's row-major order (for ``(N, H, W, C)``:
+    channel fastest, then column, then row). ``backward`` reshapes ``dY`` back to the input's
+    shape -- reshaping moves no number, so its gradient is the same numbers, reshaped.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._shape = None
+
+    def __repr__(self):
+        return "Flatten()"
+
+    def forward(self, X):
+        """Return ``X.reshape(N, -1)``."""
+        X = as_float_array(X, "Flatten().forward", "X")
+        if X.ndim < 2:
+            raise ValueError(f"Flatten().forward expected X with a batch axis and at least one more, "
+                             f"of shape (N, ...), got {X.shape}")
+        self._shape = X.shape
+        return X.reshape(len(X), -1)
+
+    def backward(self, dY, input_grad=True):
+        """Return ``dY`` reshaped to the shape of the last ``forward``'s input."""
+        if self._shape is None:
+            raise self._no_forward_yet()
+        if not input_grad:
+            return None
+        dY = as_float_array(dY, "Flatten().backward", "dY")
+        N, rest = self._shape[0], int(np.prod(self._shape[1:]))
+        check_shape(dY, (N, rest), "Flatten().backward", "dY")
+        return dY.reshape(self._shape)
+
+
 class Sequential(Module):
     """A chain of modules: ``forward`` runs them in order, ``backward`` in reverse.
 

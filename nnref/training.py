@@ -121,7 +121,7 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
         progress=True, eval_train=False):
     """Train ``model`` in place with minibatch SGD and return a :class:`History`.
 
-    ``X`` has shape ``(N, n_in)``; ``y`` holds what ``loss`` expects (integer labels
+    ``X`` has shape ``(N, n_in)`` (or ``(N, H, W, C)`` for a convolutional network); ``y`` holds what ``loss`` expects (integer labels
     ``(N,)``, one-hot ``(N, K)`` or regression targets ``(N, n_out)``). Each epoch visits
     the examples in a new random order drawn from ``rng``; the last minibatch may be
     smaller. ``loss`` is a loss instance or name. ``validation=(X_val, y_val)`` is
@@ -133,8 +133,8 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
     """
     loss = _losses.get(loss)
     X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 2:
-        raise ValueError(f"fit expected X of shape (N, n_in), got {X.shape}")
+    if X.ndim < 2:  # (N, n_in) for dense networks; (N, H, W, C) images for convolutional ones
+        raise ValueError(f"fit expected X of shape (N, n_in) (or (N, H, W, C) images), got {X.shape}")
     if len(y) != len(X):
         raise ValueError(f"fit expected as many targets as examples, got X {X.shape} and y {y.shape}")
     check_positive_int(epochs, "fit", "epochs")
