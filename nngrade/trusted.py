@@ -536,7 +536,8 @@ class TrustedExecute(NbGraderPreprocessor):
                 finally:
                     self._forget_reassigned()
             except grading.StudentError as failure:
-                error = _error(failure.ename, failure.evalue, failure.traceback_lines or None, str(failure))
+                error = _error(failure.ename, failure.evalue, failure.traceback_lines or None,
+                               f"{failure.function} raised {failure.ename} (its traceback follows):")
             except KernelGone as failure:
                 error = _error(failure.ename, str(failure))
             except NameError as failure:

@@ -291,6 +291,7 @@ class StudentError(Exception):
 
     def __init__(self, func, ename, evalue, traceback_lines):
         super().__init__(f"{_describe(func)} raised {ename}: {evalue}")
+        self.function = _describe(func)
         self.ename, self.evalue, self.traceback_lines = ename, evalue, list(traceback_lines)
 
 
