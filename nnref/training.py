@@ -1,4 +1,5 @@
-"""Training loop: minibatch stochastic gradient descent (seed 001's pseudocode).
+"""Training loop: minibatch stochastic gradient descent (the pseudocode of the notes on
+back-propagation, MIT 6.390; see the References page).
 
 ::
 
@@ -20,18 +21,21 @@ training set with the parameters at the end of the epoch (one more forward pass)
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from . import losses as _losses
 from ._checks import check_positive_int
+from .layers import Module
+from .optimizers import Optimizer
 
 
 @dataclass
 class History:
     """Per-epoch metrics returned by :func:`fit` (one list entry per epoch).
 
-    ``train_accuracy``/``val_accuracy`` are recorded for the cross-entropy losses only
-    (accuracy has no meaning for regression); ``val_loss``/``val_accuracy`` stay empty
+    ``train_accuracy``/``val_accuracy`` are recorded only for losses whose ``has_accuracy``
+    is true, the classification losses (accuracy has no meaning for regression); ``val_loss``/``val_accuracy`` stay empty
     without validation data.
     """
 
@@ -41,30 +45,23 @@ class History:
     val_accuracy: list = field(default_factory=list)
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         """Number of epochs recorded."""
         return len(self.train_loss)
 
 
-def _is_classification(loss):
-    """Accuracy makes sense for the classification losses (the cross-entropies)."""
-    return isinstance(loss, (_losses.BinaryCrossEntropy, _losses.CrossEntropy, _losses.SoftmaxCrossEntropy))
+def correct_count(y_hat: np.ndarray, y: np.ndarray, loss: _losses.Loss) -> int:
+    """Return how many rows of ``y_hat`` predict the right class of ``y``, as ``loss`` counts them.
 
-
-def correct_count(y_hat, y, loss):
-    """Return how many rows of ``y_hat`` predict the right class of ``y``.
-
-    Classes are ``argmax`` over the outputs (of logits or probabilities alike); with
-    :class:`~nnref.losses.BinaryCrossEntropy` an output counts as class 1 when > 0.5.
-    ``y`` holds integer labels ``(N,)`` or one-hot rows ``(N, K)``.
+    The same as ``loss.correct_count(y_hat, y)``: classes are the ``argmax`` over the outputs
+    (of logits or probabilities alike); with :class:`~nnref.losses.BinaryCrossEntropy` an
+    output counts as class 1 when > 0.5. ``y`` holds integer labels ``(N,)`` or one-hot rows
+    ``(N, K)``. Raises ``TypeError`` for a loss without accuracy (``loss.has_accuracy`` false).
     """
-    if isinstance(loss, _losses.BinaryCrossEntropy):
-        return int(np.sum(np.all((y_hat > 0.5) == (y > 0.5), axis=1)))
-    labels = y if y.ndim == 1 else y.argmax(axis=1)
-    return int(np.sum(y_hat.argmax(axis=1) == labels))
+    return _losses.get(loss).correct_count(np.asarray(y_hat), np.asarray(y))
 
 
-def predict(model, X, batch_size=1024):
+def predict(model: Module, X: ArrayLike, batch_size: int = 1024) -> np.ndarray:
     """Return ``model``'s outputs for ``X``, computed ``batch_size`` rows at a time.
 
     For a classifier ending in logits, ``predict(model, X).argmax(axis=1)`` gives the labels.
@@ -76,17 +73,20 @@ def predict(model, X, batch_size=1024):
     return np.concatenate([model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
 
-def evaluate(model, loss, X, y, batch_size=1024):
+def evaluate(model: Module, loss: "str | _losses.Loss", X: ArrayLike, y: ArrayLike,
+             batch_size: int = 1024) -> tuple[float, float | None]:
     """Return ``(loss, accuracy)`` of ``model`` on ``(X, y)``; accuracy is ``None`` for regression."""
     loss = _losses.get(loss)
     y = np.asarray(y)
     y_hat = predict(model, X, batch_size)
-    accuracy = correct_count(y_hat, y, loss) / len(y) if _is_classification(loss) else None
+    accuracy = loss.correct_count(y_hat, y) / len(y) if loss.has_accuracy else None
     return loss.forward(y_hat, y), accuracy
 
 
-def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validation=None,
-        progress=True, eval_train=False):
+def fit(model: Module, loss: "str | _losses.Loss", optimizer: Optimizer, X: ArrayLike, y: ArrayLike,
+        epochs: int = 1, batch_size: int = 32, rng: np.random.Generator | None = None,
+        validation: tuple[ArrayLike, ArrayLike] | None = None, progress: bool = True,
+        eval_train: bool = False) -> History:
     """Train ``model`` in place with minibatch SGD and return a :class:`History`.
 
     ``X`` has shape ``(N, n_in)``; ``y`` holds what ``loss`` expects (integer labels
@@ -107,7 +107,7 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
     check_positive_int(epochs, "fit", "epochs")
     check_positive_int(batch_size, "fit", "batch_size")
     rng = np.random.default_rng() if rng is None else rng
-    classify = _is_classification(loss)
+    classify = loss.has_accuracy
     n = len(X)
     n_batches = -(-n // batch_size)
     history = History()
@@ -122,7 +122,7 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
                 batch_loss, grad = loss.forward_backward(y_hat, y_b)  # = forward, backward
                 loss_sum += batch_loss * len(batch)
                 if classify:
-                    correct += correct_count(y_hat, y_b, loss)
+                    correct += loss.correct_count(y_hat, y_b)
                 model.backward(grad, input_grad=False)  # nobody needs dL/dX of the data
                 optimizer.step(model)
                 bar.update()
