@@ -99,8 +99,9 @@ class Identity(Elementwise):
 
 
 class Step(Elementwise):
-    """Heaviside step: ``f(z) = 1`` if ``z >= 0`` else ``0`` (the convention at 0 of the notes on back-propagation, MIT 6.390;
-    see the References page).
+    """Heaviside step: ``f(z) = 1`` if ``z >= 0`` else ``0``.
+
+    At 0 this follows the notes on back-propagation (MIT 6.390; see the References page).
 
     ``f'(z) = 0`` everywhere. Strictly, the derivative is undefined at ``z = 0`` (the
     function jumps there); we return 0 there too, the value on both sides. This zero
@@ -145,8 +146,9 @@ class ReLU(Elementwise):
     """Rectified linear unit: ``f(z) = max(0, z)``; ``f'(z) = 1`` if ``z > 0`` else ``0``.
 
     ``f'(0)`` is undefined (the graph has a kink); we use 0, the usual choice in
-    libraries. The notes on back-propagation (MIT 6.390) write ``f'(z) = step(z)``, which would give 1 at 0; for gradient
-    descent the choice does not matter, because ``z`` is almost never exactly 0.
+    libraries. The notes on back-propagation (MIT 6.390) write ``f'(z) = step(z)``, which
+    would give 1 at 0; for gradient descent the choice does not matter, because ``z`` is
+    almost never exactly 0.
     """
 
     def forward_unchecked(self, z: np.ndarray) -> np.ndarray:

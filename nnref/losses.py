@@ -172,7 +172,7 @@ class MulticlassLoss(Loss):
         probabilities alike).
         """
         labels = y if y.ndim == 1 else y.argmax(axis=1)
-        return int(np.sum(y_hat.argmax(axis=1) == labels))
+        return int((y_hat.argmax(axis=1) == labels).sum())
 
 
 def _class_targets(z, y, where):
@@ -255,7 +255,7 @@ class SoftmaxCrossEntropy(MulticlassLoss):
     def _mean_nll(s, total, y):
         """``(1/N) sum_n -log softmax(z)[n, y_n]``, or ``-(1/N) sum y log softmax(z)`` for one-hot ``y``."""
         if y.ndim == 1:
-            return float(np.sum(np.log(total[:, 0]) - s[np.arange(len(s)), y]) / len(s))
+            return float((np.log(total[:, 0]) - s[np.arange(len(s)), y]).sum() / len(s))
         return float(np.sum(y * (np.log(total) - s)) / len(s))
 
     @staticmethod

@@ -57,10 +57,13 @@ class Optimizer:
     def parameters(self, model) -> list[Parameter]:
         """Return the parameters of ``model`` with their gradients, held from the last step if still valid."""
         held = self._held
-        if (held is not None and held[0] is model and held[1] == getattr(model, "modules", None)
-                and all(p.module.params.get(p.key) is p.value and p.module.grads.get(p.key) is p.grad
-                        for p in held[2])):
-            return held[2]
+        if held is not None and held[0] is model and held[1] == getattr(model, "modules", None):
+            for p in held[2]:
+                module, key = p.module, p.key
+                if module.params.get(key) is not p.value or module.grads.get(key) is not p.grad:
+                    break
+            else:
+                return held[2]
         self._check_pairs(model)
         if isinstance(model, Module):
             parameters = model.parameters()

@@ -35,8 +35,8 @@ class History:
     """Per-epoch metrics returned by :func:`fit` (one list entry per epoch).
 
     ``train_accuracy``/``val_accuracy`` are recorded only for losses whose ``has_accuracy``
-    is true, the classification losses (accuracy has no meaning for regression); ``val_loss``/``val_accuracy`` stay empty
-    without validation data.
+    is true, the classification losses (accuracy has no meaning for regression);
+    ``val_loss``/``val_accuracy`` stay empty without validation data.
     """
 
     train_loss: list = field(default_factory=list)
