@@ -54,7 +54,7 @@ EXAMPLES = {
     "Sequential": (lambda dtype: layers.MLP([3, 4, 2], activation="tanh", rng=_rng(), dtype=dtype), (5, 3)),
     "Conv1D": (lambda dtype: _cls(nnref.conv, "Conv1D")(2, 3, 2, rng=_rng(), dtype=dtype), (2, 5, 2)),
     "RNN": (lambda dtype: _cls(nnref.recurrent, "RNN")(2, 3, rng=_rng(), dtype=dtype), (2, 4, 2)),
-    # Part 4 (DESIGN: the signatures fixed for chapters 11-13); used once the classes exist.
+    # Part 4 (the signatures agreed for chapters 11-13); used once the classes exist.
     "Conv2D": (lambda dtype: _cls(nnref.conv, "Conv2D")(2, 3, 2, rng=_rng(), dtype=dtype), (2, 4, 4, 2)),
     "MaxPool2D": (lambda dtype: _cls(nnref.conv, "MaxPool2D")(2), (2, 4, 4, 3)),
     "AvgPool2D": (lambda dtype: _cls(nnref.conv, "AvgPool2D")(2), (2, 4, 4, 3)),

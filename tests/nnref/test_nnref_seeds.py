@@ -1,4 +1,5 @@
-"""Worked examples of the seeds, recomputed: seed 002's gradients and seed 003's parameter count.
+"""Worked examples of the sources, recomputed: the gradients of the solutions on training networks and the
+parameter count of the notes on vectorization (see the References page)."""
 
 Seed 002 (one hidden layer, one example ``x`` with ``P`` features, ``K`` hidden units)::
 
