@@ -122,7 +122,9 @@ class Module:
         ``X`` is converted to a float array of the module's dtype and checked (no NaN, the
         shape the module expects) before the computation.
         """
-        return self.forward_unchecked(self.check_input(X))
+        Y = self._forward(self.check_input(X))
+        self._output = (Y.shape, Y.dtype)
+        return Y
 
     def check_input(self, X: ArrayLike) -> np.ndarray:
         """Return ``X`` as a float array of the module's dtype, after checking it is valid input.

@@ -58,9 +58,8 @@ class Optimizer:
         """Return the parameters of ``model`` with their gradients, held from the last step if still valid."""
         held = self._held
         if held is not None and held[0] is model and held[1] == getattr(model, "modules", None):
-            for p in held[2]:
-                module, key = p.module, p.key
-                if module.params.get(key) is not p.value or module.grads.get(key) is not p.grad:
+            for _, p, g, _, module, key in held[2]:
+                if module.params.get(key) is not p or module.grads.get(key) is not g:
                     break
             else:
                 return held[2]
@@ -115,6 +114,7 @@ class SGD(Optimizer):
         self.momentum = _check_rate(momentum, "momentum", "SGD", upper=1)
         self.weight_decay = _check_rate(weight_decay, "weight_decay", "SGD")
         self.velocity: dict[str, np.ndarray] = {}
+        self._buffer: dict[str, np.ndarray] = {}  # scratch for the scaled steps (no new array per step)
 
     def __repr__(self):
         return f"SGD(lr={self.lr}, momentum={self.momentum}, weight_decay={self.weight_decay})"
@@ -123,14 +123,17 @@ class SGD(Optimizer):
         """Apply one update to every parameter in ``parameters`` (in place)."""
         lr, beta, lam = self.lr, self.momentum, self.weight_decay
         for name, p, g, decay, _, _ in parameters:
+            step = self._buffer.get(name)
+            if step is None or step.shape != p.shape or step.dtype is not p.dtype:
+                step = self._buffer[name] = np.empty_like(p)
             if beta:
                 v = _state(self.velocity, name, p)
                 v *= beta
-                v += (1 - beta) * g
+                v += np.multiply(g, 1 - beta, out=step)  # v <- beta v + (1 - beta) g
                 g = v
             if lam and decay:
                 p *= 1 - lr * lam
-            p -= lr * g
+            p -= np.multiply(g, lr, out=step)  # W <- W - alpha g
 
 
 class Adam(Optimizer):
