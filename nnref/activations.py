@@ -25,6 +25,8 @@ A new activation subclasses :class:`Elementwise` and overrides ``forward_uncheck
 ``backward_unchecked`` (``grad_a * f'(z)``, override it if there is a faster way) follow.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ._checks import as_float_array, check_same_shape, lookup
@@ -33,7 +35,8 @@ from ._checks import as_float_array, check_same_shape, lookup
 class ActivationFunction:
     """Base class of the activation functions: ``forward``, ``backward``, their unchecked twins.
 
-    A subclass overrides :meth:`forward_unchecked` and :meth:`backward_unchecked`.
+    A subclass overrides :meth:`ActivationFunction.forward_unchecked` and
+    :meth:`ActivationFunction.backward_unchecked`.
     """
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
@@ -58,11 +61,11 @@ class ActivationFunction:
         return self.backward_unchecked(z, grad_a)
 
     def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
-        """:meth:`forward` on a float array ``z`` that the caller has checked (no NaN)."""
+        """:meth:`ActivationFunction.forward` on a float array ``z`` that the caller has checked (no NaN)."""
         raise NotImplementedError
 
     def backward_unchecked(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
-        """:meth:`backward` on checked float arrays ``z`` and ``grad_a`` of the same shape."""
+        """:meth:`ActivationFunction.backward` on checked float arrays ``z`` and ``grad_a`` of the same shape."""
         raise NotImplementedError
 
     def _input(self, z, method):
@@ -72,7 +75,8 @@ class ActivationFunction:
 class Elementwise(ActivationFunction):
     """Base class of the elementwise activations: ``a = f(z)`` entry by entry.
 
-    A subclass overrides :meth:`forward_unchecked` (``f``) and :meth:`derivative_unchecked` (``f'``).
+    A subclass overrides :meth:`ActivationFunction.forward_unchecked` (``f``) and
+    :meth:`Elementwise.derivative_unchecked` (``f'``).
     """
 
     def derivative(self, z: np.ndarray) -> np.ndarray:
@@ -80,7 +84,7 @@ class Elementwise(ActivationFunction):
         return self.derivative_unchecked(self._input(z, "derivative"))
 
     def derivative_unchecked(self, z: np.ndarray) -> np.ndarray:
-        """:meth:`derivative` on a float array ``z`` that the caller has checked (no NaN)."""
+        """:meth:`Elementwise.derivative` on a float array ``z`` that the caller has checked (no NaN)."""
         raise NotImplementedError
 
     def backward_unchecked(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
@@ -246,7 +250,7 @@ _BY_NAME = {
 }
 
 
-def get(name: "str | ActivationFunction") -> ActivationFunction:
+def get(name: str | ActivationFunction) -> ActivationFunction:
     """Return a new activation for ``name`` (one of the keys below), or ``name`` itself
     if it already is an activation instance.
 

@@ -24,6 +24,8 @@ gradients of all the entries of ``M`` that share it::
     dL/dX[n, s, c] = sum_k sum_o dY[n, s - k, o] * W[k, c, o]   (terms with 0 <= s-k < L_out)
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 
 import numpy as np

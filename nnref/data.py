@@ -7,6 +7,8 @@ regression, targets of shape ``(N, 1)``. Random data sets draw from ``rng`` (a
 ``rng=np.random.default_rng(0)`` makes them reproducible.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ._checks import check_positive_int

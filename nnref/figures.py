@@ -15,6 +15,8 @@ ipywidgets are imported inside the functions that need them, so ``import nnref``
 imports them (ARCHITECTURE.md, "Which part may use which").
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -73,7 +75,7 @@ def _check_params(draw, params, where):
         raise ValueError(f"{where} needs at least one parameter to vary")
 
 
-def widget(draw: Callable, figsize: tuple[float, float] = (5, 4), **sliders: tuple) -> "ipywidgets.VBox":
+def widget(draw: Callable, figsize: tuple[float, float] = (5, 4), **sliders: tuple) -> ipywidgets.VBox:
     """Return an ipywidgets box: one slider per parameter and the figure ``draw`` makes.
 
     ``sliders`` maps each parameter of ``draw(ax, **params)`` to ``(min, max, step, value)``.
@@ -105,7 +107,7 @@ def widget(draw: Callable, figsize: tuple[float, float] = (5, 4), **sliders: tup
 
 
 def animation(draw: Callable, frames: Sequence[dict], figsize: tuple[float, float] = (5, 4), interval: int = 400,
-              dpi: int = 72) -> "IPython.display.HTML":
+              dpi: int = 72) -> IPython.display.HTML:
     """Return the frames of ``draw`` as a self-contained HTML player (``IPython.display.HTML``).
 
     ``frames`` is a list of parameter dicts; frame ``k`` is ``draw(ax, **frames[k])``. The
@@ -132,7 +134,7 @@ def animation(draw: Callable, frames: Sequence[dict], figsize: tuple[float, floa
     return HTML(html)
 
 
-def neuron_boundary(ax: "matplotlib.axes.Axes", w1: float, w2: float, b: float,
+def neuron_boundary(ax: matplotlib.axes.Axes, w1: float, w2: float, b: float,
                     activation: str | activations.ActivationFunction = "sigmoid", lim: float = 3.0) -> None:
     r"""Draw what one neuron :math:`a = f(w_1 x_1 + w_2 x_2 + b)` computes over the plane.
 
@@ -164,7 +166,7 @@ def neuron_boundary(ax: "matplotlib.axes.Axes", w1: float, w2: float, b: float,
            title=f"$w = ({w1:.1f}, {w2:.1f})$, $b = {b:.1f}$")
 
 
-def draw_network(ax: "matplotlib.axes.Axes", sizes: Sequence[int], labels: Sequence[str] = ("x", "a", "y")) -> None:
+def draw_network(ax: matplotlib.axes.Axes, sizes: Sequence[int], labels: Sequence[str] = ("x", "a", "y")) -> None:
     r"""Draw a fully connected feed-forward network with ``sizes[l]`` units in layer ``l``.
 
     Layer 0 is the input; every unit of a layer is connected to every unit of the next one.

@@ -10,6 +10,8 @@ analytic gradient typically agrees to a relative error below ``1e-7``, while a w
 float32 the rounding error of ``f`` swamps the difference.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 
 import numpy as np

@@ -21,6 +21,8 @@ layers (variance ``2 / (fan_in + fan_out)``); He doubles the forward variance
 have the same variance as their normal twins (``Var U(-r, r) = r**2 / 3``).
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
 
 import numpy as np

@@ -11,8 +11,9 @@ A module has
 * ``params`` and ``grads``: dicts with the same keys and shapes (``{}`` if none), and
   ``decay``: for each parameter, whether weight decay applies to it (``True`` for weight
   matrices and kernels, ``False`` for biases and scales);
-* ``train()`` and ``eval()``: switch between training and evaluation behaviour (the same
-  for the layers of this module; :class:`Sequential` passes them on).
+* ``train()`` and ``eval()``: switch between training and evaluation behaviour (layers such
+  as dropout differ; those of this module behave the same in both). :class:`Sequential`
+  passes them on.
 
 Convention: the book writes one example as a column, ``z = W^T a + b``; code holds a
 batch as rows, ``Z = X @ W + b`` with ``X`` of shape ``(N, n_in)``, ``W`` of shape
@@ -29,7 +30,7 @@ nobody needs it (the first layer of a network, during training); it then returns
    :meth:`Module.add_param`, saying whether weight decay applies to it;
 2. override ``_check_input(X, where)`` to check the *shape* of ``X`` (the base class has
    already converted it to a float array of the module's dtype and rejected NaN) with
-   :func:`nnref._checks.check_shape`, raising ``ValueError`` with a message that names
+   ``nnref._checks.check_shape``, raising ``ValueError`` with a message that names
    ``where``, what was expected and what was received;
 3. override ``_forward(X)`` (the math, on a checked ``X``; keep what ``backward`` needs) and
    ``_backward(dY, input_grad)`` (``dY`` is checked against the last output's shape and
@@ -40,6 +41,8 @@ The public ``forward``/``backward`` do the checks and call those hooks;
 ``forward_unchecked``/``backward_unchecked`` skip the checks, for callers that have
 already validated their input (:class:`Sequential` checks a batch once, at its first module).
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable
 from typing import NamedTuple
@@ -62,7 +65,7 @@ class Parameter(NamedTuple):
     """Its gradient array, of the same shape (``backward`` writes it in place)."""
     decay: bool
     """Whether weight decay applies to it."""
-    module: "Module | None"
+    module: Module | None
     """The module that holds it, as ``module.params[key]`` (``None`` outside nnref's modules)."""
     key: str
     """Its key in ``module.params``, e.g. ``"W"``."""
@@ -101,12 +104,12 @@ class Module:
         self.decay[name] = bool(decay)
         return self.params[name]
 
-    def train(self) -> "Module":
+    def train(self) -> Module:
         """Switch to training behaviour (the default); return the module."""
         self.training = True
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         """Switch to evaluation behaviour (e.g. no dropout, running statistics); return the module."""
         self.training = False
         return self
@@ -318,14 +321,14 @@ class Sequential(Module):
         """Return a :class:`Parameter` for every parameter of every module, named ``"<index>.<name>"``."""
         return [p._replace(name=f"{i}.{p.name}") for i, m in enumerate(self.modules) for p in m.parameters()]
 
-    def train(self) -> "Sequential":
+    def train(self) -> Sequential:
         """Switch every module to training behaviour; return the model."""
         self.training = True
         for module in self.modules:
             module.train()
         return self
 
-    def eval(self) -> "Sequential":
+    def eval(self) -> Sequential:
         """Switch every module to evaluation behaviour; return the model."""
         self.training = False
         for module in self.modules:

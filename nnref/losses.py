@@ -18,6 +18,8 @@ classification losses) and, if so, how to count the correct predictions
 (``correct_count``); :func:`nnref.training.fit` reports accuracy only for those.
 """
 
+from __future__ import annotations
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -298,7 +300,7 @@ _BY_NAME = {
 }
 
 
-def get(name: "str | Loss") -> Loss:
+def get(name: str | Loss) -> Loss:
     """Return a new loss for ``name``, or ``name`` itself if it already is a :class:`Loss`.
 
     Valid names: ``"squared_error", "absolute_error", "binary_cross_entropy",

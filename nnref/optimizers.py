@@ -7,9 +7,9 @@ velocity (momentum) or Adam's moments is kept per parameter name, in the paramet
 
 The optimizer finds the (parameter, gradient) pairs of a model on its first ``step`` and
 holds on to them: nnref's modules write their gradients into the same arrays at every
-``backward``. It pairs them again when it is given another model, when a module of a
-:class:`~nnref.layers.Sequential` was added or replaced, or when a parameter or gradient
-array was replaced by another one.
+``backward``. It pairs them again when it is given another model, when the list of modules
+of a :class:`~nnref.layers.Sequential` changed (its own list; create a new optimizer after
+changing a nested one), or when a parameter or gradient array was replaced by another one.
 
 A model is an nnref module or any object with dicts ``params`` and ``grads`` (same keys
 and shapes). Weight decay applies to the parameters whose ``decay`` entry is true: every
@@ -17,6 +17,8 @@ nnref module says so for each of its parameters (weights yes, biases no). Anothe
 may have such a dict ``decay``; if it has none, the parameters with two or more axes
 (weight matrices, kernels) are decayed and vectors (biases) are not.
 """
+
+from __future__ import annotations
 
 import numpy as np
 

@@ -20,6 +20,8 @@ every step adds its share to the gradients of the shared parameters (one step is
     dh_{t-1}   = dz_t @ Wh.T                     (sent on to step t - 1)
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 
 import numpy as np

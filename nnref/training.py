@@ -18,6 +18,8 @@ nothing extra; pass ``eval_train=True`` to instead recompute them over the whole
 training set with the parameters at the end of the epoch (one more forward pass).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,7 +75,7 @@ def predict(model: Module, X: ArrayLike, batch_size: int = 1024) -> np.ndarray:
     return np.concatenate([model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
 
-def evaluate(model: Module, loss: "str | _losses.Loss", X: ArrayLike, y: ArrayLike,
+def evaluate(model: Module, loss: str | _losses.Loss, X: ArrayLike, y: ArrayLike,
              batch_size: int = 1024) -> tuple[float, float | None]:
     """Return ``(loss, accuracy)`` of ``model`` on ``(X, y)``; accuracy is ``None`` for regression."""
     loss = _losses.get(loss)
@@ -83,7 +85,7 @@ def evaluate(model: Module, loss: "str | _losses.Loss", X: ArrayLike, y: ArrayLi
     return loss.forward(y_hat, y), accuracy
 
 
-def fit(model: Module, loss: "str | _losses.Loss", optimizer: Optimizer, X: ArrayLike, y: ArrayLike,
+def fit(model: Module, loss: str | _losses.Loss, optimizer: Optimizer, X: ArrayLike, y: ArrayLike,
         epochs: int = 1, batch_size: int = 32, rng: np.random.Generator | None = None,
         validation: tuple[ArrayLike, ArrayLike] | None = None, progress: bool = True,
         eval_train: bool = False) -> History:
