@@ -92,7 +92,8 @@ def fit(model: Module, loss: str | _losses.Loss, optimizer: Optimizer, X: ArrayL
     """Train ``model`` in place with minibatch SGD and return a :class:`History`.
 
     ``X`` has shape ``(N, n_in)``; ``y`` holds what ``loss`` expects (integer labels
-    ``(N,)``, one-hot ``(N, K)`` or regression targets ``(N, n_out)``). Each epoch visits
+    ``(N,)``, one-hot ``(N, K)`` or regression targets ``(N, n_out)``); ``X`` is checked
+    and converted to the model's dtype once, before the first epoch. Each epoch visits
     the examples in a new random order drawn from ``rng``; the last minibatch may be
     smaller. ``loss`` is a loss instance or name. ``validation=(X_val, y_val)`` is
     evaluated after every epoch. ``progress=True`` shows a tqdm progress bar (in a
@@ -109,6 +110,13 @@ def fit(model: Module, loss: str | _losses.Loss, optimizer: Optimizer, X: ArrayL
     check_positive_int(epochs, "fit", "epochs")
     check_positive_int(batch_size, "fit", "batch_size")
     rng = np.random.default_rng() if rng is None else rng
+    # Validation at the boundary: X is checked once for the whole data set (converted to the
+    # model's dtype, NaN rejected, its shape checked by the first module), the modules inside
+    # the model on the first batch; later batches take the unchecked paths.
+    check_input = getattr(model, "check_input", None)
+    if check_input is not None:
+        X = check_input(X)
+    checked = False
     classify = loss.has_accuracy
     n = len(X)
     n_batches = -(-n // batch_size)
@@ -120,12 +128,16 @@ def fit(model: Module, loss: str | _losses.Loss, optimizer: Optimizer, X: ArrayL
             for start in range(0, n, batch_size):
                 batch = order[start:start + batch_size]
                 X_b, y_b = X[batch], y[batch]
-                y_hat = model.forward(X_b)
+                y_hat = model.forward_unchecked(X_b) if checked else model.forward(X_b)
                 batch_loss, grad = loss.forward_backward(y_hat, y_b)  # = forward, backward
                 loss_sum += batch_loss * len(batch)
                 if classify:
                     correct += loss.correct_count(y_hat, y_b)
-                model.backward(grad, input_grad=False)  # nobody needs dL/dX of the data
+                if checked:  # nobody needs dL/dX of the data
+                    model.backward_unchecked(grad, input_grad=False)
+                else:
+                    model.backward(grad, input_grad=False)
+                    checked = check_input is not None
                 optimizer.step(model)
                 bar.update()
             if eval_train:
