@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 JOBS    ?= $(shell nproc)
 
-.PHONY: setup vendor book book-zip test lab exercises grade bench clean
+.PHONY: setup vendor book book-zip check test lab exercises grade bench clean
 
 setup: $(STAMP)
 
@@ -57,6 +57,12 @@ book-zip: book
 	rm -rf _build/course-book && cp -r _build/html _build/course-book
 	cd _build && $(CURDIR)/$(PY) -m zipfile -c book.zip course-book && rm -rf course-book
 	@echo "Offline book: $(CURDIR)/_build/book.zip"
+
+# Before a commit: the linter and the fast unit tests (nnref and the grading helpers), in
+# well under a minute. CI runs it before `make test`.
+check: setup
+	$(BIN)/ruff check .
+	$(PY) -m pytest -q tests/nnref tests/grading/test_grading_helpers.py
 
 test: setup
 	$(PY) -m pytest -n 2 --dist loadgroup

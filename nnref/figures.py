@@ -12,14 +12,23 @@ matplotlib ``Axes``. From it:
 
 The figures of chapter 1 (a neuron, a network diagram) are here too. matplotlib and
 ipywidgets are imported inside the functions that need them, so ``import nnref`` never
-imports them (DESIGN.md section 4).
+imports them (ARCHITECTURE.md, "Which part may use which").
 """
 
+from __future__ import annotations
+
 import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import activations
+
+if TYPE_CHECKING:  # for the type hints only: these are imported lazily, where they are used
+    import IPython.display
+    import ipywidgets
+    import matplotlib.axes
 
 # matplotlib's HTML player links Font Awesome 4 from a CDN for its button icons. The book
 # must load nothing from another host, so the link is dropped and each icon becomes a
@@ -33,7 +42,7 @@ _ICONS = {  # characters that common fonts have (no media-control symbols)
 _ICON = re.compile(r'<i class="(fa [^"]*)"></i>')
 
 
-def offline_jshtml(html):
+def offline_jshtml(html: str) -> str:
     """Return matplotlib's ``to_jshtml`` output with no reference to another host.
 
     Raises ``ValueError`` if the player still names an ``http(s)`` URL afterwards (a
@@ -66,7 +75,7 @@ def _check_params(draw, params, where):
         raise ValueError(f"{where} needs at least one parameter to vary")
 
 
-def widget(draw, figsize=(5, 4), **sliders):
+def widget(draw: Callable, figsize: tuple[float, float] = (5, 4), **sliders: tuple) -> ipywidgets.VBox:
     """Return an ipywidgets box: one slider per parameter and the figure ``draw`` makes.
 
     ``sliders`` maps each parameter of ``draw(ax, **params)`` to ``(min, max, step, value)``.
@@ -97,7 +106,8 @@ def widget(draw, figsize=(5, 4), **sliders):
     return ipywidgets.VBox([ipywidgets.HBox(list(controls.values())), output])
 
 
-def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72):
+def animation(draw: Callable, frames: Sequence[dict], figsize: tuple[float, float] = (5, 4), interval: int = 400,
+              dpi: int = 72) -> IPython.display.HTML:
     """Return the frames of ``draw`` as a self-contained HTML player (``IPython.display.HTML``).
 
     ``frames`` is a list of parameter dicts; frame ``k`` is ``draw(ax, **frames[k])``. The
@@ -124,7 +134,8 @@ def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72):
     return HTML(html)
 
 
-def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):
+def neuron_boundary(ax: matplotlib.axes.Axes, w1: float, w2: float, b: float,
+                    activation: str | activations.ActivationFunction = "sigmoid", lim: float = 3.0) -> None:
     r"""Draw what one neuron :math:`a = f(w_1 x_1 + w_2 x_2 + b)` computes over the plane.
 
     The colours show :math:`a` on :math:`[-\ell, \ell]^2` (:math:`\ell` = ``lim``); the black
@@ -155,7 +166,7 @@ def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):
            title=f"$w = ({w1:.1f}, {w2:.1f})$, $b = {b:.1f}$")
 
 
-def draw_network(ax, sizes, labels=("x", "a", "y")):
+def draw_network(ax: matplotlib.axes.Axes, sizes: Sequence[int], labels: Sequence[str] = ("x", "a", "y")) -> None:
     r"""Draw a fully connected feed-forward network with ``sizes[l]`` units in layer ``l``.
 
     Layer 0 is the input; every unit of a layer is connected to every unit of the next one.
