@@ -97,13 +97,56 @@ def widget(draw, figsize=(5, 4), **sliders):
     return ipywidgets.VBox([ipywidgets.HBox(list(controls.values())), output])
 
 
-def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72):
+# The player's layout and names, for a phone and for a screen reader: the slider and the
+# buttons wrap to the width of the column, the picture and the slider get names.
+_PLAYER_CSS = """
+<style>
+.animation { max-width: 100%; }
+.animation img { max-width: 100%; height: auto; }
+input[type=range].anim-slider { width: 100%; max-width: 374px; }
+.anim-buttons { display: flex; flex-wrap: wrap; justify-content: center; gap: 2px; }
+.anim-buttons button { min-width: 2.2rem; min-height: 2.2rem; }
+.anim-state { display: flex; flex-wrap: wrap; justify-content: center; gap: 0 0.5rem; }
+</style>
+"""
+
+
+def _player_markup(html, alt, start, n_frames):
+    """Name the player's parts, show frame ``start`` before any script runs, open there."""
+    from html import escape
+
+    ident = re.search(r'id="_anim_img([0-9a-f]+)"', html)
+    if ident is None:
+        raise ValueError("figures.animation: matplotlib's player template changed (no _anim_img id)")
+    ident = ident.group(1)
+    frames = re.findall(r'frames\[(\d+)\] = "(data:image/[^"]*)"', html)
+    first = dict(frames).get(str(start), "")
+    html = html.replace(f'<img id="_anim_img{ident}">',
+                        f'<img id="_anim_img{ident}" alt="{escape(alt)}" src="{first}">')
+    html = html.replace(f'<input id="_anim_slider{ident}" type="range"',
+                        f'<input id="_anim_slider{ident}" type="range" aria-label="Frame (1 to {n_frames})"')
+    # A button's text is a symbol (|◀, ▶, +): hidden from screen readers, which read its label.
+    html = re.sub(r'(aria-label="[^"]*" onclick="[^"]*">)\s*([^<]*?)\s*</button>',
+                  r'\1<span aria-hidden="true">\2</span></button>', html)
+    # Open on frame `start`: matplotlib's player always starts on frame 0.
+    html = re.sub(rf"(anim{ident} = new Animation\([^;]*\);)",
+                  rf"\1\n        anim{ident}.set_frame({start});", html)
+    return html
+
+
+def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72, *, caption=None, alt=None, start=0):
     """Return the frames of ``draw`` as a self-contained HTML player (``IPython.display.HTML``).
 
     ``frames`` is a list of parameter dicts; frame ``k`` is ``draw(ax, **frames[k])``. The
     player (play/step buttons and a frame slider) is plain JavaScript with the frames embedded
     as images, so it works in the static book with no kernel and no network.
+
+    ``caption`` is shown under the player (a ``<figure>`` with a ``<figcaption>``); ``alt``
+    describes the picture for a screen reader (default: the caption). ``start`` is the frame
+    the player opens on (and the one printed): pick a telling one, not a diverged run.
     """
+    from html import escape
+
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
@@ -111,6 +154,8 @@ def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72):
     if not frames:
         raise ValueError("figures.animation needs at least one frame")
     _check_params(draw, frames[0], "figures.animation")
+    if not 0 <= start < len(frames):
+        raise ValueError(f"figures.animation: start={start} is not a frame (0 to {len(frames) - 1})")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
 
@@ -121,7 +166,10 @@ def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72):
     anim = FuncAnimation(fig, show, frames=len(frames), interval=interval)
     html = offline_jshtml(anim.to_jshtml(default_mode="loop"))
     plt.close(fig)  # the player holds the frames; do not also show the last one as a figure
-    return HTML(html)
+    alt = alt or caption or f"Animation of {len(frames)} frames"
+    html = _player_markup(html, alt, start, len(frames)) + _PLAYER_CSS
+    figcaption = f"<figcaption><p>{escape(caption)}</p></figcaption>" if caption else ""
+    return HTML(f'<figure class="nnbook-animation">{html}{figcaption}</figure>')
 
 
 def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):
