@@ -17,6 +17,7 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import yaml
 
@@ -58,16 +59,25 @@ def new_page(browser, viewport, allowed_prefixes=("file://",)):
     page = context.new_page()
     page.blocked, page.failed = [], []
 
-    def route(r):
-        url = r.request.url
-        if url.startswith(tuple(allowed_prefixes)) or url.startswith("data:"):
-            r.continue_()
-        else:
-            page.blocked.append(url)
-            r.abort()
+    def outside(url):
+        return not url.startswith(("file:", "data:", "blob:") + tuple(allowed_prefixes))
 
-    page.route("**/*", route)
-    page.on("requestfailed", lambda req: page.failed.append(f"{req.url} ({req.failure})"))
+    def block(r):
+        page.blocked.append(r.request.url)
+        r.abort()
+
+    # Only requests that leave the build are routed (routing file:// URLs breaks them).
+    page.route(outside, block)
+    def failed(req):
+        # A file of the build that exists is not missing (Chromium cancels some preloads
+        # of file:// stylesheets, reported as net::ERR_FAILED).
+        if req.url.startswith("file:"):
+            path = Path(unquote(urlparse(req.url).path))
+            if path.is_file():
+                return
+        page.failed.append(f"{req.url} ({req.failure})")
+
+    page.on("requestfailed", failed)
     page.on("response", lambda resp: resp.status >= 400 and page.failed.append(f"{resp.url} ({resp.status})"))
     return page
 
