@@ -66,8 +66,8 @@ book-zip: book
 
 # The whole book as one PDF, through Jupyter Book's LaTeX builder (XeLaTeX). Needs TeX Live:
 # on Debian, apt-get install texlive-latex-recommended texlive-latex-extra
-# texlive-fonts-recommended texlive-xetex latexmk fonts-freefont-otf tex-gyre. Uses the same
-# execution cache as `make book`. Not part of `make test` (see README.md, "The book").
+# texlive-fonts-recommended texlive-xetex latexmk fonts-freefont-otf tex-gyre (.ci/run does).
+# Uses the same execution cache as `make book`; tested by tests/book/test_book_pdf.py.
 book-pdf: setup vendor
 	@command -v latexmk >/dev/null && command -v xelatex >/dev/null || { echo "make book-pdf needs TeX Live: see the Makefile"; exit 1; }
 	$(BIN)/jupyter-book build --builder pdflatex .

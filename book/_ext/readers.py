@@ -17,6 +17,8 @@
 * Every display equation is numbered when ``math_number_all`` is on: Sphinx applies that
   option to its ``math`` directive only, not to MyST's ``$$ … $$``; with ``math_numfig``
   the numbers follow the chapter, "(5.3)".
+* ``make book-pdf``: ``latex/bbm.sty`` is copied into the LaTeX build (a stand-in for a
+  package of TeX Live's 500 MB font collection that Jupyter Book's LaTeX class loads).
 * The search ranks pages whose title contains the words searched for first
   (``search_scorer.js``).
 """
@@ -40,6 +42,11 @@ def configure(app, config):
     config.html_static_path.append(str(STATIC))
     if str(TEMPLATES) not in config.templates_path:
         config.templates_path.insert(0, str(TEMPLATES))
+    # `make book-pdf`: a stand-in for the one LaTeX package Jupyter Book's class needs that
+    # Debian's small TeX Live packages lack (latex/bbm.sty says why).
+    shim = str(HERE / "latex" / "bbm.sty")
+    if shim not in config.latex_additional_files:
+        config.latex_additional_files = list(config.latex_additional_files) + [shim]
     if not config.html_search_scorer:
         config.html_search_scorer = str(HERE / "search_scorer.js")
 

@@ -1,10 +1,11 @@
 """The whole-book PDF (`make book-pdf`, Jupyter Book's LaTeX builder with XeLaTeX).
 
-Not part of `make test`: it needs TeX Live and takes minutes (README.md, "The book"). Run it
-with `BOOK_PDF=1 .venv/bin/python -m pytest tests/book/test_book_pdf.py`.
+Part of `make test` when TeX Live is installed (`.ci/run` installs it): after `make book`,
+whose execution cache it shares, the PDF takes about a minute and a half. It catches what
+the HTML forgives, such as math that MathJax renders and LaTeX rejects (`\lambda_\max`).
+It runs under the book's build lock (the `book` fixture of test_book.py), after `make book`.
 """
 
-import os
 import re
 import shutil
 import subprocess
@@ -14,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from test_book import book  # noqa: F401  (the fixture: `make book` under the build's lock)
+
 ROOT = Path(__file__).resolve().parents[2]
 PDF = ROOT / "_build" / "latex" / "book.pdf"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("BOOK_PDF") != "1", reason="set BOOK_PDF=1 to build the PDF (minutes)"),
+    pytest.mark.xdist_group("book"),
     pytest.mark.skipif(not (shutil.which("latexmk") and shutil.which("xelatex")),
                        reason="needs TeX Live (see the Makefile's book-pdf target)"),
 ]
@@ -37,7 +40,7 @@ def pdf_pages(path):
     return sum(len(re.findall(rb"/Type\s*/Page(?![s\w])", chunk)) for chunk in chunks)
 
 
-def test_make_book_pdf_builds_the_whole_book(tmp_path):
+def test_make_book_pdf_builds_the_whole_book(book):
     start = time.monotonic()
     proc = subprocess.run(["make", "-C", str(ROOT), "book-pdf"], capture_output=True, text=True, timeout=3600)
     seconds = time.monotonic() - start
