@@ -15,6 +15,7 @@ ipywidgets are imported inside the functions that need them, so ``import nnref``
 imports them (DESIGN.md section 4).
 """
 
+import base64
 import re
 
 import numpy as np
@@ -135,7 +136,7 @@ def _player_markup(html, alt, start, n_frames):
 
 
 def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72, *, caption=None, alt=None, start=0):
-    """Return the frames of ``draw`` as a self-contained HTML player (``IPython.display.HTML``).
+    """Return the frames of ``draw`` as a self-contained HTML player (a :class:`Player`).
 
     ``frames`` is a list of parameter dicts; frame ``k`` is ``draw(ax, **frames[k])``. The
     player (play/step buttons and a frame slider) is plain JavaScript with the frames embedded
@@ -147,7 +148,6 @@ def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72, *, caption=Non
     """
     from html import escape
 
-    from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
     frames = list(frames)
@@ -168,8 +168,27 @@ def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72, *, caption=Non
     plt.close(fig)  # the player holds the frames; do not also show the last one as a figure
     alt = alt or caption or f"Animation of {len(frames)} frames"
     html = _player_markup(html, alt, start, len(frames)) + _PLAYER_CSS
-    figcaption = f"<figcaption><p>{escape(caption)}</p></figcaption>" if caption else ""
-    return HTML(f'<figure class="nnbook-animation">{html}{figcaption}</figure>')
+    # mathjax_process: the book's MathJax typesets only elements marked for it, so that
+    # math written \\(...\\) in a caption is typeset.
+    figcaption = f'<figcaption class="mathjax_process"><p>{escape(caption)}</p></figcaption>' if caption else ""
+    first = re.search(rf'frames\[{start}\] = "data:image/png;base64,([^"]*)"', html)
+    return Player(f'<figure class="nnbook-animation">{html}{figcaption}</figure>',
+                  base64.b64decode(first.group(1)) if first else None)
+
+
+class Player:
+    """What :func:`animation` returns: the HTML player (``.data``), which JupyterLab and the
+    HTML book show, and the opening frame as a PNG, which the PDF book shows instead."""
+
+    def __init__(self, html, png=None):
+        self.data = html
+        self.png = png
+
+    def _repr_html_(self):
+        return self.data
+
+    def _repr_png_(self):
+        return self.png
 
 
 def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):

@@ -78,11 +78,15 @@ def test_animation_player_has_names_a_caption_and_opens_on_the_chosen_frame():
     assert re.search(r"anim\w+\.set_frame\(2\);", html), "the player does not open on frame 2"
     assert re.search(r'type="range" aria-label="Frame \(1 to 3\)"', html)
     assert html.startswith('<figure class="nnbook-animation">')
-    assert "<figcaption><p>A line getting steeper.</p></figcaption></figure>" in html
+    assert '<figcaption class="mathjax_process"><p>A line getting steeper.</p></figcaption></figure>' in html
     # every button has a label; its symbol is hidden from screen readers
     buttons = re.findall(r"<button [^>]*>(.*?)</button>", html, re.S)
     assert len(buttons) == 9 and all(b.startswith('<span aria-hidden="true">') for b in buttons)
     assert html.count('<button title="') == len(re.findall(r'<button title="[^"]*" aria-label="[^"]+"', html))
+    # the PDF book shows the opening frame instead of the player
+    player = figures.animation(draw_line, [dict(slope=s) for s in (0.0, 0.5, 1.0)], start=1)
+    assert player._repr_png_().startswith(b"\x89PNG")
+    assert player._repr_html_() == player.data
     # the caption is the alt text when no alt is given
     assert 'alt="A line getting steeper."' in figures.animation(draw_line, [dict(slope=1.0)],
                                                                 caption="A line getting steeper.").data

@@ -1,4 +1,4 @@
-"""The whole-book PDF (`make book-pdf`, Jupyter Book's LaTeX builder with XeLaTeX).
+r"""The whole-book PDF (`make book-pdf`, Jupyter Book's LaTeX builder with XeLaTeX).
 
 Part of `make test` when TeX Live is installed (`.ci/run` installs it): after `make book`,
 whose execution cache it shares, the PDF takes about a minute and a half. It catches what
