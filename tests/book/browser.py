@@ -145,7 +145,7 @@ def survey(html, out, pages=None):
     """Screenshots, axe counts by impact, sideways scrolling and clipped equations of a build."""
     from playwright.sync_api import sync_playwright
 
-    html, out = Path(html), Path(out)
+    html, out = Path(html).resolve(), Path(out)
     pages = pages or toc_files()
     totals = {name: Counter() for name in WIDTHS}
     rules = {name: Counter() for name in WIDTHS}
