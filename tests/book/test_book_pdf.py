@@ -1,7 +1,7 @@
 r"""The whole-book PDF (`make book-pdf`, Jupyter Book's LaTeX builder with XeLaTeX).
 
 Part of `make test` when TeX Live is installed (`.ci/run` installs it): after `make book`,
-whose execution cache it shares, the PDF takes about a minute and a half. It catches what
+whose execution cache it shares, the PDF takes about half a minute (244 pages). It catches what
 the HTML forgives, such as math that MathJax renders and LaTeX rejects (`\lambda_\max`).
 It runs under the book's build lock (the `book` fixture of test_book.py), after `make book`.
 """
