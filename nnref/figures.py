@@ -17,6 +17,7 @@ imports them (ARCHITECTURE.md, "Which part may use which").
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -106,21 +107,64 @@ def widget(draw: Callable, figsize: tuple[float, float] = (5, 4), **sliders: tup
     return ipywidgets.VBox([ipywidgets.HBox(list(controls.values())), output])
 
 
-def animation(draw: Callable, frames: Sequence[dict], figsize: tuple[float, float] = (5, 4), interval: int = 400,
-              dpi: int = 72) -> IPython.display.HTML:
-    """Return the frames of ``draw`` as a self-contained HTML player (``IPython.display.HTML``).
+# The player's layout and names, for a phone and for a screen reader: the slider and the
+# buttons wrap to the width of the column, the picture and the slider get names.
+_PLAYER_CSS = """
+<style>
+.animation { max-width: 100%; }
+.animation img { max-width: 100%; height: auto; }
+input[type=range].anim-slider { width: 100%; max-width: 374px; }
+.anim-buttons { display: flex; flex-wrap: wrap; justify-content: center; gap: 2px; }
+.anim-buttons button { min-width: 2.2rem; min-height: 2.2rem; }
+.anim-state { display: flex; flex-wrap: wrap; justify-content: center; gap: 0 0.5rem; }
+</style>
+"""
+
+
+def _player_markup(html, alt, start, n_frames):
+    """Name the player's parts, show frame ``start`` before any script runs, open there."""
+    from html import escape
+
+    ident = re.search(r'id="_anim_img([0-9a-f]+)"', html)
+    if ident is None:
+        raise ValueError("figures.animation: matplotlib's player template changed (no _anim_img id)")
+    ident = ident.group(1)
+    frames = re.findall(r'frames\[(\d+)\] = "(data:image/[^"]*)"', html)
+    first = dict(frames).get(str(start), "")
+    html = html.replace(f'<img id="_anim_img{ident}">',
+                        f'<img id="_anim_img{ident}" alt="{escape(alt)}" src="{first}">')
+    html = html.replace(f'<input id="_anim_slider{ident}" type="range"',
+                        f'<input id="_anim_slider{ident}" type="range" aria-label="Frame (1 to {n_frames})"')
+    # A button's text is a symbol (|◀, ▶, +): hidden from screen readers, which read its label.
+    html = re.sub(r'(aria-label="[^"]*" onclick="[^"]*">)\s*([^<]*?)\s*</button>',
+                  r'\1<span aria-hidden="true">\2</span></button>', html)
+    # Open on frame `start`: matplotlib's player always starts on frame 0.
+    html = re.sub(rf"(anim{ident} = new Animation\([^;]*\);)",
+                  rf"\1\n        anim{ident}.set_frame({start});", html)
+    return html
+
+
+def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72, *, caption=None, alt=None, start=0):
+    """Return the frames of ``draw`` as a self-contained HTML player (a :class:`Player`).
 
     ``frames`` is a list of parameter dicts; frame ``k`` is ``draw(ax, **frames[k])``. The
     player (play/step buttons and a frame slider) is plain JavaScript with the frames embedded
     as images, so it works in the static book with no kernel and no network.
+
+    ``caption`` is shown under the player (a ``<figure>`` with a ``<figcaption>``); ``alt``
+    describes the picture for a screen reader (default: the caption). ``start`` is the frame
+    the player opens on (and the one printed): pick a telling one, not a diverged run.
     """
-    from IPython.display import HTML
+    from html import escape
+
     from matplotlib.animation import FuncAnimation
 
     frames = list(frames)
     if not frames:
         raise ValueError("figures.animation needs at least one frame")
     _check_params(draw, frames[0], "figures.animation")
+    if not 0 <= start < len(frames):
+        raise ValueError(f"figures.animation: start={start} is not a frame (0 to {len(frames) - 1})")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
 
@@ -131,7 +175,29 @@ def animation(draw: Callable, frames: Sequence[dict], figsize: tuple[float, floa
     anim = FuncAnimation(fig, show, frames=len(frames), interval=interval)
     html = offline_jshtml(anim.to_jshtml(default_mode="loop"))
     plt.close(fig)  # the player holds the frames; do not also show the last one as a figure
-    return HTML(html)
+    alt = alt or caption or f"Animation of {len(frames)} frames"
+    html = _player_markup(html, alt, start, len(frames)) + _PLAYER_CSS
+    # mathjax_process: the book's MathJax typesets only elements marked for it, so that
+    # math written \\(...\\) in a caption is typeset.
+    figcaption = f'<figcaption class="mathjax_process"><p>{escape(caption)}</p></figcaption>' if caption else ""
+    first = re.search(rf'frames\[{start}\] = "data:image/png;base64,([^"]*)"', html)
+    return Player(f'<figure class="nnbook-animation">{html}{figcaption}</figure>',
+                  base64.b64decode(first.group(1)) if first else None)
+
+
+class Player:
+    """What :func:`animation` returns: the HTML player (``.data``), which JupyterLab and the
+    HTML book show, and the opening frame as a PNG, which the PDF book shows instead."""
+
+    def __init__(self, html, png=None):
+        self.data = html
+        self.png = png
+
+    def _repr_html_(self):
+        return self.data
+
+    def _repr_png_(self):
+        return self.png
 
 
 def neuron_boundary(ax: matplotlib.axes.Axes, w1: float, w2: float, b: float,
