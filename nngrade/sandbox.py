@@ -62,7 +62,7 @@ class Policy:
     isolate: bool = True        # False: no bubblewrap (a plain child process; for machines without it)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def probe():
     """``None`` when sandboxes can be made here, else the reason why not."""
     if shutil.which("bwrap") is None:

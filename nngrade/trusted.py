@@ -40,8 +40,8 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer
 
-from nngrade import sandbox
 import nnref
+from nngrade import sandbox
 from nnref import grading, plain
 
 _LENGTH = struct.Struct(">Q")

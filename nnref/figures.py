@@ -27,7 +27,6 @@ import numpy as np
 from . import activations
 
 if TYPE_CHECKING:  # for the type hints only: these are imported lazily, where they are used
-    import IPython.display
     import ipywidgets
     import matplotlib.axes
 

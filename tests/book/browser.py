@@ -13,7 +13,6 @@ the local test server) is aborted and recorded.
 """
 
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path

@@ -14,7 +14,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from test_book import book  # noqa: F401  (the fixture: `make book` under the build's lock)
 
 ROOT = Path(__file__).resolve().parents[2]

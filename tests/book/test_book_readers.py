@@ -23,12 +23,11 @@ import re
 import threading
 from pathlib import Path
 
+import browser as B
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-import browser as B
 from test_book import HTML, ROOT, book, html_pages  # noqa: F401  (book: the fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
@@ -128,7 +127,8 @@ def test_page_reads_well(tabs, entry, width):
     problems += [f"request to another host: {url}" for url in page.blocked]
     for v in B.run_axe(page):
         if v["impact"] in ("critical", "serious"):
-            problems.append(f"axe {v['impact']}: {v['id']} ({v['help']}) on {v['count']} elements, e.g. {v['nodes'][:3]}")
+            problems.append(f"axe {v['impact']}: {v['id']} ({v['help']}) on {v['count']} elements, "
+                            f"e.g. {v['nodes'][:3]}")
     assert not problems, f"{entry} at {width} width:\n" + "\n".join(problems)
 
 
@@ -265,7 +265,7 @@ def test_figures_and_equations_of_chapters_are_numbered(book):
 
 def test_every_notebook_page_offers_its_ipynb(book):
     for entry in PAGES:
-        source = next((ROOT / f"{entry}{ext}" for ext in (".md", ".ipynb") if (ROOT / f"{entry}{ext}").is_file()))
+        source = next(ROOT / f"{entry}{ext}" for ext in (".md", ".ipynb") if (ROOT / f"{entry}{ext}").is_file())
         head = source.read_text()[:600]
         if source.suffix == ".md" and "kernelspec:" not in head:
             continue

@@ -27,8 +27,8 @@ start each), shared by the tests below through a session fixture.
 import base64
 import html
 import json
-import pickle
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -199,7 +199,8 @@ def _hc_key(value):
     import hashlib as _hashlib
     import numpy as _np
     if isinstance(value, _np.ndarray):
-        return ("array", value.dtype.str, value.shape, _hashlib.sha1(_np.ascontiguousarray(value).tobytes()).hexdigest())
+        digest = _hashlib.sha1(_np.ascontiguousarray(value).tobytes()).hexdigest()
+        return ("array", value.dtype.str, value.shape, digest)
     if isinstance(value, (bool, int, float, complex, str, bytes, type(None), _np.generic)):
         return ("value", repr(value))
     if isinstance(value, (list, tuple)):
