@@ -246,6 +246,12 @@ def conv2d_output_size(size, K, stride=1, padding=0, where="conv2d_output_size")
 def _check_image(X, where, name="X", channels="C"):
     """``X`` as a float array of shape ``(N, H, W, channels)``, with a hint for the usual slips."""
     X = as_float_array(X, where, name)
+    _check_image_shape(X, where, name, channels)
+    return X
+
+
+def _check_image_shape(X, where, name="X", channels="C"):
+    """Check that the array ``X`` has shape ``(N, H, W, channels)``, with a hint for the usual slips."""
     if X.ndim != 4:
         hint = ""
         if X.ndim == 3:
@@ -259,7 +265,6 @@ def _check_image(X, where, name="X", channels="C"):
         raise ValueError(f"{where} expected {name} with {channels} channel(s) on the last axis, "
                          f"i.e. of shape (N, H, W, {channels}), got {X.shape} "
                          "(channels go last in nnref: (N, H, W, C), not (N, C, H, W))")
-    return X
 
 
 def _pad(X, padding):
@@ -284,10 +289,15 @@ def im2col(X, K, stride=1, padding=0):
     where = "im2col"
     X = _check_image(X, where)
     padding = _check_padding(padding, where)
-    N, H, W_, C = X.shape
-    H_out = conv2d_output_size(H, K, stride, padding, where)
-    W_out = conv2d_output_size(W_, K, stride, padding, where)
+    conv2d_output_size(X.shape[1], K, stride, padding, where)
+    conv2d_output_size(X.shape[2], K, stride, padding, where)
+    return _im2col(X, K, stride, padding)
+
+
+def _im2col(X, K, stride, padding):
+    """:func:`im2col` on a checked ``X`` whose windows fit."""
     windows = _windows2d(_pad(X, padding), K, stride)          # (N, H_out, W_out, C, K, K)
+    N, H_out, W_out, C = windows.shape[:4]
     return windows.transpose(0, 1, 2, 4, 5, 3).reshape(N * H_out * W_out, K * K * C)
 
 
@@ -345,13 +355,22 @@ def conv2d_backward(X, W, dY, stride=1, padding=0):
     return _conv2d_backward_cols(X.shape, cols, W, dY, stride, padding)
 
 
-def _conv2d_backward_cols(X_shape, cols, W, dY, stride, padding, dX=True):
-    """The backward pass given the forward's ``cols``; ``dX=False`` skips the input gradient."""
+def _conv2d_backward_cols(X_shape, cols, W, dY, stride, padding, dX=True, out=None):
+    """The backward pass given the forward's ``cols``; ``dX=False`` skips the input gradient.
+
+    ``out=(dW, db)`` writes the parameter gradients into those arrays (of ``dY``'s dtype)
+    instead of new ones.
+    """
     K, _, C_in, C_out = W.shape
     N, H, W_, _ = X_shape
     dY2 = dY.reshape(-1, C_out)                                  # one row per output position
-    dW = (cols.T @ dY2).reshape(W.shape)                         # sum over n, i, j
-    db = dY2.sum(axis=0)
+    if out is None:
+        dW = (cols.T @ dY2).reshape(W.shape)                     # sum over n, i, j
+        db = dY2.sum(axis=0)
+    else:
+        dW, db = out
+        np.matmul(cols.T, dY2, out=dW.reshape(K * K * C_in, C_out))  # a view: writes into dW
+        dY2.sum(axis=0, out=db)
     if not dX:
         return None, dW, db
     dcols = (dY2 @ W.reshape(K * K * C_in, C_out).T).reshape(*dY.shape[:3], K, K, C_in)
@@ -373,18 +392,16 @@ class Conv2D(Module):
     bias starts at 0. Parameters, gradients and outputs have ``dtype``.
     """
 
-    def __init__(self, C_in, C_out, K, stride=1, padding=0, init="he_normal", rng=None, dtype=np.float64):
-        super().__init__()
+    def __init__(self, C_in: int, C_out: int, K: int, stride: int = 1, padding: int = 0,
+                 init: str | Callable = "he_normal", rng: np.random.Generator | None = None,
+                 dtype: DTypeLike = np.float64):
         for name, value in (("C_in", C_in), ("C_out", C_out), ("K", K), ("stride", stride)):
             check_positive_int(value, "Conv2D", name)
         self.stride, self.padding = int(stride), _check_padding(padding, "Conv2D")
-        self.dtype = np.dtype(dtype)
-        if not np.issubdtype(self.dtype, np.floating):
-            raise ValueError(f"Conv2D expected a floating dtype, got {self.dtype}")
+        super().__init__(dtype)
         W = initializers.get(init)((K * K * C_in, C_out), rng=rng)
-        W = np.asarray(W, dtype=self.dtype).reshape(K, K, C_in, C_out)
-        self.params = {"W": W, "b": np.zeros(C_out, dtype=self.dtype)}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.add_param("W", np.reshape(W, (K, K, C_in, C_out)), decay=True)
+        self.add_param("b", np.zeros(C_out), decay=False)
         self._cache = None
 
     def __repr__(self):
@@ -397,42 +414,39 @@ class Conv2D(Module):
         return (conv2d_output_size(H, K, self.stride, self.padding, f"{self!r} (height)"),
                 conv2d_output_size(W, K, self.stride, self.padding, f"{self!r} (width)"))
 
-    def forward(self, X):
+    def _check_input(self, X, where):
+        _check_image_shape(X, where, "X", self.params["W"].shape[2])
+        self.output_shape(X.shape[1], X.shape[2])               # raises if the windows do not fit
+
+    def _forward(self, X):
         """Return the convolution of ``X`` (``(N, H, W, C_in)``) with the kernel, plus the bias."""
-        where = f"{self!r}.forward"
         K, _, C_in, C_out = self.params["W"].shape
-        X = _check_image(X, where, "X", C_in).astype(self.dtype, copy=False)
-        H_out, W_out = self.output_shape(X.shape[1], X.shape[2])
-        cols = im2col(X, K, self.stride, self.padding)           # kept for backward
+        S, P = self.stride, self.padding
+        H_out, W_out = (X.shape[1] + 2 * P - K) // S + 1, (X.shape[2] + 2 * P - K) // S + 1
+        cols = _im2col(X, K, S, P)                               # kept for backward
         self._cache = (X.shape, cols)
         Y = cols @ self.params["W"].reshape(K * K * C_in, C_out)
         Y += self.params["b"]
         return Y.reshape(len(X), H_out, W_out, C_out)
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Write ``dL/dW``, ``dL/db`` into ``grads``; return ``dL/dX`` (``None`` if not ``input_grad``)."""
-        if self._cache is None:
-            raise self._no_forward_yet()
         X_shape, cols = self._cache
-        where = f"{self!r}.backward"
-        dY = as_float_array(dY, where, "dY", dtype=self.dtype)
-        check_shape(dY, (X_shape[0], *self.output_shape(*X_shape[1:3]), self.params["W"].shape[3]),
-                    where, "dY")
-        dX, dW, db = _conv2d_backward_cols(X_shape, cols, self.params["W"], dY, self.stride,
-                                           self.padding, dX=input_grad)
-        self.grads["W"][...] = dW      # in place: the arrays in grads stay the same objects
-        self.grads["b"][...] = db
+        dX, _, _ = _conv2d_backward_cols(X_shape, cols, self.params["W"], dY, self.stride, self.padding,
+                                         dX=input_grad, out=(self.grads["W"], self.grads["b"]))
         return dX
 
 
-class Pool2D(Module):
-    """Base class of :class:`MaxPool2D` and :class:`AvgPool2D`: window size ``K``, ``stride`` (``K`` if ``None``), shapes.
+class _Pool2D(Module):
+    """Base of :class:`MaxPool2D` and :class:`AvgPool2D`: window size ``K``, ``stride`` (``K`` if ``None``), shapes.
 
-    Pooling layers have no parameters (``params`` and ``grads`` are empty).
+    Pooling layers have no parameters (``params`` and ``grads`` are empty) and keep the float
+    dtype of their input (``dtype=None``). (Private: not a layer of its own, so the contract
+    tests, which cover every public module class, skip it.)
     """
 
-    def __init__(self, K, stride=None):
-        super().__init__()
+    def __init__(self, K: int, stride: int | None = None):
+        super().__init__()  # no parameters: dtype None
         name = type(self).__name__
         check_positive_int(K, name, "K")
         if stride is not None:
@@ -449,19 +463,9 @@ class Pool2D(Module):
         return (conv2d_output_size(H, self.K, self.stride, 0, f"{self!r} (height)"),
                 conv2d_output_size(W, self.K, self.stride, 0, f"{self!r} (width)"))
 
-    def _windows(self, X, where):
-        """Checked ``X`` and the ``(N, H_out, W_out, C, K, K)`` view of its windows."""
-        X = _check_image(X, where)
+    def _check_input(self, X, where):
+        _check_image_shape(X, where)
         self.output_shape(X.shape[1], X.shape[2])               # raises if the windows do not fit
-        return X, _windows2d(X, self.K, self.stride)
-
-    def _check_dY(self, dY, where):
-        if self._cache is None:
-            raise self._no_forward_yet()
-        X_shape = self._cache[0]
-        dY = as_float_array(dY, where, "dY")
-        check_shape(dY, (X_shape[0], *self.output_shape(*X_shape[1:3]), X_shape[3]), where, "dY")
-        return X_shape, dY
 
     def _scatter(self, X_shape, dY, weights, dtype):
         """``dX`` where window offset ``(p, q)`` of output ``(i, j)`` gets ``dY * weights[..., p, q]``."""
@@ -470,7 +474,7 @@ class Pool2D(Module):
         return _col2im_add(dX, dcols.transpose(0, 1, 2, 4, 5, 3), self.K, self.stride)
 
 
-class MaxPool2D(Pool2D):
+class MaxPool2D(_Pool2D):
     """Max pooling on ``(N, H, W, C)``: ``Y[n, i, j, c] = max_{p,q} X[n, S*i+p, S*j+q, c]``.
 
     Output shape ``(N, (H - K) / S + 1, (W - K) / S + 1, C)`` with ``S = stride`` (``K`` if
@@ -479,43 +483,41 @@ class MaxPool2D(Pool2D):
     in row-major order (``np.argmax``'s choice). Overlapping windows add up.
     """
 
-    def forward(self, X):
+    def _forward(self, X):
         """Return the maximum of every ``K x K`` window, channel by channel."""
-        X, windows = self._windows(X, f"{self!r}.forward")
+        windows = _windows2d(X, self.K, self.stride)             # (N, H_out, W_out, C, K, K)
         N, H_out, W_out, C = windows.shape[:4]
         flat = windows.reshape(N, H_out, W_out, C, self.K * self.K)   # copies: windows is a view
         first_max = flat.argmax(axis=-1)                               # ties: the first one
         self._cache = (X.shape, first_max)
         return np.take_along_axis(flat, first_max[..., None], axis=-1)[..., 0]
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Return ``dL/dX``: ``dY`` routed to the (first) maximum of each window, zeros elsewhere."""
-        X_shape, dY = self._check_dY(dY, f"{self!r}.backward")
         if not input_grad:
             return None
-        first_max = self._cache[1]
+        X_shape, first_max = self._cache
         one_hot = first_max[..., None] == np.arange(self.K * self.K)   # (N, H_out, W_out, C, K*K)
         weights = one_hot.reshape(*first_max.shape, self.K, self.K)
         return self._scatter(X_shape, dY, weights, dY.dtype)
 
 
-class AvgPool2D(Pool2D):
+class AvgPool2D(_Pool2D):
     """Average pooling on ``(N, H, W, C)``: ``Y[n, i, j, c] = (1/K^2) sum_{p,q} X[n, S*i+p, S*j+q, c]``.
 
     Output shape as for :class:`MaxPool2D`. ``backward(dY)`` gives every entry of a window
     ``dY / K^2``; overlapping windows add up.
     """
 
-    def forward(self, X):
+    def _forward(self, X):
         """Return the mean of every ``K x K`` window, channel by channel."""
-        X, windows = self._windows(X, f"{self!r}.forward")
         self._cache = (X.shape,)
-        return windows.mean(axis=(-2, -1))
+        return _windows2d(X, self.K, self.stride).mean(axis=(-2, -1))
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Return ``dL/dX``: ``dY / K**2`` spread over each window."""
-        X_shape, dY = self._check_dY(dY, f"{self!r}.backward")
         if not input_grad:
             return None
+        X_shape, = self._cache
         weights = np.full((self.K, self.K), 1.0 / (self.K * self.K), dtype=dY.dtype)
         return self._scatter(X_shape, dY, weights, dY.dtype)

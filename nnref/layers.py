@@ -300,25 +300,19 @@ class Flatten(Module):
     def __repr__(self):
         return "Flatten()"
 
-    def forward(self, X):
-        """Return ``X.reshape(N, -1)``."""
-        X = as_float_array(X, "Flatten().forward", "X")
+    def _check_input(self, X, where):
         if X.ndim < 2:
-            raise ValueError(f"Flatten().forward expected X with a batch axis and at least one more, "
+            raise ValueError(f"{where} expected X with a batch axis and at least one more, "
                              f"of shape (N, ...), got {X.shape}")
+
+    def _forward(self, X):
+        """Return ``X.reshape(N, -1)``."""
         self._shape = X.shape
         return X.reshape(len(X), -1)
 
-    def backward(self, dY, input_grad=True):
-        """Return ``dY`` reshaped to the shape of the last ``forward``'s input."""
-        if self._shape is None:
-            raise self._no_forward_yet()
-        if not input_grad:
-            return None
-        dY = as_float_array(dY, "Flatten().backward", "dY")
-        N, rest = self._shape[0], int(np.prod(self._shape[1:]))
-        check_shape(dY, (N, rest), "Flatten().backward", "dY")
-        return dY.reshape(self._shape)
+    def _backward(self, dY, input_grad):
+        """Return ``dY`` (of shape ``(N, d_1 * ... * d_k)``) reshaped to the shape of the last input."""
+        return dY.reshape(self._shape) if input_grad else None
 
 
 class Sequential(Module):
@@ -542,33 +536,34 @@ class BatchNorm(Module):
     ``backward`` before ``forward``; ``momentum`` outside ``[0, 1)``; ``eps <= 0``.
     """
 
-    def __init__(self, n, momentum=0.9, eps=1e-5, dtype=np.float64):
-        super().__init__()
+    def __init__(self, n: int, momentum: float = 0.9, eps: float = 1e-5, dtype: DTypeLike = np.float64):
         check_positive_int(n, "BatchNorm", "n")
         self.n = int(n)
-        self._name = f"BatchNorm({self.n})"
+        self._name = f"BatchNorm({self.n})"  # for __repr__ and error messages
         self.momentum = _check_unit_interval(momentum, self._name, "momentum")
         self.eps = _check_eps(eps, self._name)
-        self.dtype = np.dtype(dtype)
-        if not np.issubdtype(self.dtype, np.floating):
-            raise ValueError(f"BatchNorm expected a floating dtype, got {self.dtype}")
-        self.params = {"gamma": np.ones(self.n, self.dtype), "beta": np.zeros(self.n, self.dtype)}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.running_mean = None
-        self.running_var = None
+        super().__init__(dtype)
+        self.add_param("gamma", np.ones(self.n), decay=False)
+        self.add_param("beta", np.zeros(self.n), decay=False)
+        self.running_mean: np.ndarray | None = None
+        self.running_var: np.ndarray | None = None
         self._cache = None
 
     def __repr__(self):
         return self._name
 
-    def forward(self, X):
-        """Return ``gamma * Xhat + beta`` (shape ``(N, n)``), with batch or running statistics by mode."""
-        where = f"{self._name}.forward"
-        X = as_float_array(X, where, "X", dtype=self.dtype)
+    def _check_input(self, X, where):
         check_shape(X, ("N", self.n), where, "X")
+
+    def _forward(self, X):
+        """Return ``gamma * Xhat + beta`` (shape ``(N, n)``), with batch or running statistics by mode.
+
+        The batch size and the existence of running statistics depend on the batch and the
+        mode, not on the input's shape, so they are checked here, on the unchecked path too.
+        """
         if self.training:
             if len(X) < 2:
-                raise ValueError(f"{where} got a batch of {len(X)} example(s) in training mode: batch "
+                raise ValueError(f"{self._name}.forward got a batch of {len(X)} example(s) in training mode: batch "
                                  "statistics need at least 2 (the variance of one example is 0); "
                                  "use a larger batch, call eval() to use the running statistics, "
                                  "or use LayerNorm")
@@ -582,7 +577,7 @@ class BatchNorm(Module):
             self.running_var = m * self.running_var + (1 - m) * var
         else:
             if self.running_mean is None or self.running_var is None:
-                raise RuntimeError(f"{where} in evaluation mode needs running statistics, but none "
+                raise RuntimeError(f"{self._name}.forward in evaluation mode needs running statistics, but none "
                                    "exist yet: train the layer on at least one batch in training "
                                    "mode first (e.g. with nnref.training.fit), or assign "
                                    "running_mean and running_var")
@@ -592,14 +587,9 @@ class BatchNorm(Module):
         self._cache = (xhat, inv_std, self.training)
         return self.params["gamma"] * xhat + self.params["beta"]
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Set ``grads["gamma"]``, ``grads["beta"]``; return ``dL/dX`` (mode of the latest forward)."""
-        if self._cache is None:
-            raise self._no_forward_yet()
         xhat, inv_std, training = self._cache
-        where = f"{self._name}.backward"
-        dY = as_float_array(dY, where, "dY", dtype=self.dtype)
-        check_shape(dY, xhat.shape, where, "dY")
         np.sum(dY * xhat, axis=0, out=self.grads["gamma"])
         np.sum(dY, axis=0, out=self.grads["beta"])
         if not input_grad:
@@ -635,30 +625,27 @@ class LayerNorm(Module):
     the input), ``X`` not of shape ``(N, n)``, ``backward`` before ``forward``, ``eps <= 0``.
     """
 
-    def __init__(self, n, eps=1e-5, dtype=np.float64):
-        super().__init__()
+    def __init__(self, n: int, eps: float = 1e-5, dtype: DTypeLike = np.float64):
         check_positive_int(n, "LayerNorm", "n")
         if n < 2:
             raise ValueError(f"LayerNorm expected n >= 2 features, got {n}: a single feature "
                              "normalizes to 0 and the output would be beta whatever the input")
         self.n = int(n)
-        self._name = f"LayerNorm({self.n})"
+        self._name = f"LayerNorm({self.n})"  # for __repr__ and error messages
         self.eps = _check_eps(eps, self._name)
-        self.dtype = np.dtype(dtype)
-        if not np.issubdtype(self.dtype, np.floating):
-            raise ValueError(f"LayerNorm expected a floating dtype, got {self.dtype}")
-        self.params = {"gamma": np.ones(self.n, self.dtype), "beta": np.zeros(self.n, self.dtype)}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        super().__init__(dtype)
+        self.add_param("gamma", np.ones(self.n), decay=False)
+        self.add_param("beta", np.zeros(self.n), decay=False)
         self._cache = None
 
     def __repr__(self):
         return self._name
 
-    def forward(self, X):
-        """Return ``gamma * Xhat + beta`` (shape ``(N, n)``), each row normalized on its own."""
-        where = f"{self._name}.forward"
-        X = as_float_array(X, where, "X", dtype=self.dtype)
+    def _check_input(self, X, where):
         check_shape(X, ("N", self.n), where, "X")
+
+    def _forward(self, X):
+        """Return ``gamma * Xhat + beta`` (shape ``(N, n)``), each row normalized on its own."""
         mu = X.mean(axis=1, keepdims=True)
         var = X.var(axis=1, keepdims=True)
         inv_std = 1.0 / np.sqrt(var + self.eps)
@@ -666,14 +653,9 @@ class LayerNorm(Module):
         self._cache = (xhat, inv_std)
         return self.params["gamma"] * xhat + self.params["beta"]
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Set ``grads["gamma"]``, ``grads["beta"]``; return ``dL/dX``."""
-        if self._cache is None:
-            raise self._no_forward_yet()
         xhat, inv_std = self._cache
-        where = f"{self._name}.backward"
-        dY = as_float_array(dY, where, "dY", dtype=self.dtype)
-        check_shape(dY, xhat.shape, where, "dY")
         np.sum(dY * xhat, axis=0, out=self.grads["gamma"])
         np.sum(dY, axis=0, out=self.grads["beta"])
         if not input_grad:
@@ -703,24 +685,20 @@ class Dropout(Module):
     ``backward`` before ``forward``.
     """
 
-    def __init__(self, p, rng=None):
-        super().__init__()
+    def __init__(self, p: float, rng: np.random.Generator | None = None):
         self.p = _check_unit_interval(p, "Dropout", "p")
-        self._name = f"Dropout(p={self.p:g})"
+        super().__init__()  # no parameters: keeps the float dtype of its input
+        self._name = f"Dropout(p={self.p:g})"  # for __repr__ and error messages
         self.rng = np.random.default_rng() if rng is None else rng
-        self._shape = None  # shape of the latest forward's X (None: no forward yet)
         self._mask = None   # the scaled mask M of the latest forward (None: identity)
 
     def __repr__(self):
         return self._name
 
-    def forward(self, X):
+    # _check_input: the base class's (X needs a batch axis; any shape after it).
+
+    def _forward(self, X):
         """Return ``X * M`` in training mode (a new mask ``M`` per call), ``X`` in evaluation mode."""
-        where = f"{self._name}.forward"
-        X = as_float_array(X, where, "X")
-        if X.ndim == 0:
-            raise ValueError(f"{where} expected X with a batch axis, got a scalar")
-        self._shape = X.shape
         if not self.training or self.p == 0.0:
             self._mask = None
             return X.copy()
@@ -728,13 +706,8 @@ class Dropout(Module):
         self._mask = keep.astype(X.dtype) / X.dtype.type(1.0 - self.p)
         return X * self._mask
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Return ``dY * M`` with the mask ``M`` of the latest forward (``dY`` in evaluation mode)."""
-        if self._shape is None:
-            raise self._no_forward_yet()
         if not input_grad:
             return None
-        where = f"{self._name}.backward"
-        dY = as_float_array(dY, where, "dY")
-        check_shape(dY, self._shape, where, "dY")
         return dY.copy() if self._mask is None else dY * self._mask

@@ -4,8 +4,7 @@ The classes are discovered: every subclass of ``nnref.layers.Module`` defined in
 of the ``nnref`` package is tested, so a layer added later is covered as soon as it exists.
 Each needs an example (a small instance and an input batch) in ``EXAMPLES`` below; a class
 without one fails ``test_every_module_class_has_an_example`` with a message saying so.
-Examples of the layers planned for part 4 (``Conv2D``, pools, ``Flatten``, ``BatchNorm``,
-``LayerNorm``, ``Dropout``) are already here and used once they exist.
+Private base classes (a name starting with ``_``, such as ``conv._Pool2D``) are skipped.
 
 The same holds for activation functions (subclasses of ``ActivationFunction``) and losses
 (subclasses of ``Loss``).
@@ -54,13 +53,13 @@ EXAMPLES = {
     "Sequential": (lambda dtype: layers.MLP([3, 4, 2], activation="tanh", rng=_rng(), dtype=dtype), (5, 3)),
     "Conv1D": (lambda dtype: _cls(nnref.conv, "Conv1D")(2, 3, 2, rng=_rng(), dtype=dtype), (2, 5, 2)),
     "RNN": (lambda dtype: _cls(nnref.recurrent, "RNN")(2, 3, rng=_rng(), dtype=dtype), (2, 4, 2)),
-    # Part 4 (the signatures agreed for chapters 11-13); used once the classes exist.
+    # Part 4 (chapters 12 and 13).
     "Conv2D": (lambda dtype: _cls(nnref.conv, "Conv2D")(2, 3, 2, rng=_rng(), dtype=dtype), (2, 4, 4, 2)),
     "MaxPool2D": (lambda dtype: _cls(nnref.conv, "MaxPool2D")(2), (2, 4, 4, 3)),
     "AvgPool2D": (lambda dtype: _cls(nnref.conv, "AvgPool2D")(2), (2, 4, 4, 3)),
     "Flatten": (lambda dtype: layers.Flatten(), (2, 3, 2, 2)),
-    "BatchNorm": (lambda dtype: layers.BatchNorm(4), (6, 4)),
-    "LayerNorm": (lambda dtype: layers.LayerNorm(4), (6, 4)),
+    "BatchNorm": (lambda dtype: layers.BatchNorm(4, dtype=dtype), (6, 4)),
+    "LayerNorm": (lambda dtype: layers.LayerNorm(4, dtype=dtype), (6, 4)),
     "Dropout": (lambda dtype: layers.Dropout(0.5, rng=_rng()), (5, 4)),
 }
 STOCHASTIC = {"Dropout"}  # random in training mode: gradients are checked in evaluation mode
