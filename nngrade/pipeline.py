@@ -23,16 +23,11 @@ Every submission ends as one :class:`nngrade.records.Result`, failures included;
 error while preparing, grading or recording one submission is that submission's status
 and reason, and the run goes on.
 """
-import multiprocessing
-import multiprocessing.forkserver
-import os
 import shutil
-import signal
 import tempfile
-import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,14 +35,16 @@ from nbgrader.api import Gradebook
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from nngrade import collect, feedback, intake, records, sandbox, worker
+from nngrade import collect, engines, feedback, intake, records, sandbox, warm
 from nngrade.config import course_paths, default_db_url, load_course_config, venv_on_path
 from nngrade.gradebook import (cell_scores, copy_assignment, due_date, extension_seconds,
                                merge_submission, pending_points, sqlite_url, submission_scores)
+from nngrade.engines import LocalEngine, Workers  # noqa: F401  (Workers: the old name)
 from nngrade.records import Result
 from nngrade.scratch import Scratch
 
 MARKER = ".nngrade.json"
+WARMUP_FILE = "warmup.json"   # in the run's folder: the fork server's warm-up job (nngrade.warm)
 Outcome = Result   # the name the reports and older code use
 
 
@@ -174,71 +171,6 @@ def _previous(gb, course, student, checksum):
     return saved
 
 
-class Workers:
-    """Grading processes, one per submission, forked from a server that imported nbgrader
-    once (start-up in milliseconds); remembers the running ones so that an interrupted
-    run (Ctrl-C) stops them all at once."""
-
-    def __init__(self, wall_seconds):
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["nngrade.worker"])
-        multiprocessing.forkserver.ensure_running()  # imports overlap the caller's next steps
-        self.wall_seconds = wall_seconds
-        self.running = set()
-        self.lock = threading.Lock()
-        self.stopping = False
-
-    def run(self, job):
-        """Grade one prepared :class:`~nngrade.records.Job`; return its Result (a failure is
-        a result too)."""
-        scratch, student = Path(job.scratch), job.student
-        start = time.perf_counter()
-        process = self.context.Process(target=worker.run_job, args=(str(scratch / "job.json"),),
-                                       name=f"grade-{student}")
-        with self.lock:
-            if self.stopping:
-                return Result(student, "failed", problems=["the run was interrupted"])
-            process.start()
-            self.running.add(process)
-        try:
-            process.join(self.wall_seconds)
-            if process.exitcode is None:  # still running: kill it and its kernel (PDEATHSIG)
-                os.killpg(process.pid, signal.SIGKILL)
-                process.join()
-                return Result(student, "failed", seconds=time.perf_counter() - start, problems=[
-                    f"stopped: the whole submission took longer than {self.wall_seconds} s"])
-        finally:
-            with self.lock:
-                self.running.discard(process)
-        seconds = time.perf_counter() - start
-        result_file = scratch / "result.json"
-        if process.exitcode != 0 or not result_file.exists():
-            log = scratch / "worker.log"
-            tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
-            return Result(student, "failed", seconds=seconds, problems=[
-                f"grading worker exited with code {process.exitcode}: " + " | ".join(tail)])
-        try:
-            result = records.read(Result, result_file)
-        except (OSError, ValueError, TypeError) as error:
-            return Result(student, "failed", seconds=seconds, problems=[
-                f"the grading worker's result is unreadable: {error}"])
-        if result.student != student:
-            return Result(student, "failed", seconds=seconds, problems=[
-                "the grading worker's result is for another student"])
-        result.seconds = seconds
-        return result
-
-    def stop_all(self):
-        """Kill every running worker (each leads its own process group) and start no more."""
-        with self.lock:
-            self.stopping = True
-            for process in self.running:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-
-
 def record(gb, course, job, result, checksum):
     """Step 3 for one submission: merge a worker's result into the real gradebook and the
     course's folders (main thread only); returns the Result as recorded."""
@@ -288,48 +220,71 @@ def _mark_feedback(gb, course, student):
             feedback.mark_file(page, cells, totals)
 
 
-def schedule(course, plan, scratch, sandbox_limits, results, progress):
-    """Step 2 (and 3 as each finishes): grade ``plan.todo`` on ``settings.jobs`` workers;
-    every outcome goes into ``results``. Ctrl-C stops the workers; what was recorded stays."""
+def make_engine(settings, scratch, sandbox_limits):
+    """The engine the jobs go to: this machine (``--jobs``) or a Dask cluster (``--cluster``)."""
+    if settings.cluster:
+        from nngrade.cluster import DaskEngine
+
+        return DaskEngine(settings.cluster, settings.notebook_timeout)
+    policy = None
+    try:
+        warmup = scratch.warmup_job(settings.intake_limits(), sandbox_limits, settings.cell_timeout)
+        engines.write_warmup(warmup, scratch.root / WARMUP_FILE)
+        policy = engines.sandbox_policy(warmup)
+    except Exception:  # the workers start cold and start their own sandboxes: slower, nothing else
+        pass
+    return LocalEngine(settings.jobs, settings.notebook_timeout, scratch.root, scratch.notebooks, policy)
+
+
+def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=None):
+    """Step 2 (and 3 as each finishes): grade ``plan.todo`` on the engine (``settings.jobs``
+    local workers, or the Dask cluster); every outcome goes into ``results``. Ctrl-C stops
+    the workers; what was recorded stays."""
     settings, assignment = course.settings, course.assignment
     limits = settings.intake_limits()
-    workers = Workers(settings.notebook_timeout)
-    with ThreadPoolExecutor(settings.jobs) as pool, \
-            Gradebook(course.db_url, course.course_id) as gb, \
-            tqdm(total=len(plan.todo) + len(plan.results), initial=len(plan.results), unit="student",
-                 desc=f"grading {assignment}", disable=not progress) as bar:
-        futures = {}
-        try:
-            for student, (folder, checksum, extension) in plan.todo.items():
-                try:
-                    job = scratch.for_submission(student, folder, limits, sandbox_limits,
-                                                 settings.cell_timeout, extension)
-                except intake.Refused as why:
-                    results[student] = Result(student, "rejected",
-                                              problems=[f"refused at intake: {why}"])
+    if not plan.todo:
+        return
+    if engine is None:
+        engine = make_engine(settings, scratch, sandbox_limits)
+    try:
+        with Gradebook(course.db_url, course.course_id) as gb, \
+                tqdm(total=len(plan.todo) + len(plan.results), initial=len(plan.results), unit="student",
+                     desc=f"grading {assignment}", disable=not progress) as bar:
+            futures = {}
+            try:
+                for student, (folder, checksum, extension) in plan.todo.items():
+                    try:
+                        job = scratch.for_submission(student, folder, limits, sandbox_limits,
+                                                     settings.cell_timeout, extension)
+                    except intake.Refused as why:
+                        results[student] = Result(student, "rejected",
+                                                  problems=[f"refused at intake: {why}"])
+                        bar.update()
+                        continue
+                    except Exception as error:  # one submission must not stop the class
+                        results[student] = Result(student, "failed", problems=[
+                            f"could not prepare the submission for grading: {type(error).__name__}: {error}"])
+                        bar.update()
+                        continue
+                    futures[engine.submit(job)] = (job, checksum)
+                for future in as_completed(futures):
+                    job, checksum = futures[future]
+                    try:
+                        result = future.result()
+                        started = time.perf_counter()
+                        results[job.student] = record(gb, course, job, result, checksum)
+                        result.stages["merge"] = round(time.perf_counter() - started, 4)
+                    except Exception as error:  # one bad result must not stop the class
+                        gb.db.rollback()
+                        results[job.student] = Result(job.student, "failed", problems=[
+                            f"could not record the result: {type(error).__name__}: {error}"])
+                    scratch.remove(job)
                     bar.update()
-                    continue
-                except Exception as error:  # one submission must not stop the class
-                    results[student] = Result(student, "failed", problems=[
-                        f"could not prepare the submission for grading: {type(error).__name__}: {error}"])
-                    bar.update()
-                    continue
-                futures[pool.submit(workers.run, job)] = (job, checksum)
-            for future in as_completed(futures):
-                job, checksum = futures[future]
-                try:
-                    result = future.result()
-                    results[job.student] = record(gb, course, job, result, checksum)
-                except Exception as error:  # one bad result must not stop the class
-                    gb.db.rollback()
-                    results[job.student] = Result(job.student, "failed", problems=[
-                        f"could not record the result: {type(error).__name__}: {error}"])
-                scratch.remove(job)
-                bar.update()
-        except BaseException:  # Ctrl-C: what was merged stays; the next run resumes
-            workers.stop_all()
-            pool.shutdown(cancel_futures=True)
-            raise
+            except BaseException:  # Ctrl-C: what was merged stays; the next run resumes
+                engine.stop()
+                raise
+    finally:
+        engine.close()
 
 
 def publish(course, results, notices, sandbox_note, started):
@@ -366,6 +321,9 @@ def grade_class(settings):
                     f"own files), {settings.memory_mb} MB memory limit")
     run_root = Path(tempfile.mkdtemp(prefix=f"nngrade-{settings.assignment}-"))
     run_root.chmod(0o711)
+    if not settings.cluster:  # the workers' fork server imports while the template is built
+        engines.start_fork_server(run_root / WARMUP_FILE)
+    warm.scratch_gradebooks(run_root)  # the template's gradebook: no fsync (the real one keeps it)
     try:
         scratch = Scratch(run_root, course.config, settings.course_dir, course.course_id,
                           settings.assignment, course.source_dir)
