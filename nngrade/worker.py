@@ -148,7 +148,13 @@ def grade(job):
     result.autograde_seconds = round(time.perf_counter() - start, 2)
     autograded = scratch / "autograded" / student / assignment
     for notebook in sorted(autograded.glob("*.ipynb")):
-        result.problems += [f"{notebook.name}: {e}" for e in kernel_errors(notebook)]
+        errors = kernel_errors(notebook)
+        if KERNEL_ERRORS[ERROR_NAMES["dead"]] in errors:  # the rest of that notebook scored 0
+            result.status = "error"
+            result.problems.append(f"{notebook.name}: the kernel died while running the notebook (a "
+                                   "crash, os._exit or the memory limit): its unfinished part scores 0")
+        result.problems += [f"{notebook.name}: {e}" for e in dict.fromkeys(errors)
+                            if e != KERNEL_ERRORS[ERROR_NAMES["dead"]]]
     if not outcome["success"]:
         # nbgrader saves the grades of the notebooks it finished and gives up on the rest
         # (it deletes the autograded copy): those score 0. The pipeline records why.

@@ -65,7 +65,8 @@ import numpy as np
 from nnref import plain
 
 __all__ = ["check_environment", "call_student", "in_student_kernel", "check_array", "check_gradient",
-           "check_derivative", "CheckFailed", "ALL", "COURSE_PYTHON", "COURSE_NUMPY"]
+           "check_derivative", "CheckFailed", "Outcome", "RemoteFunction", "StudentError",
+           "reference_disabled", "ALL", "COURSE_PYTHON", "COURSE_NUMPY"]
 
 # The course's environment (requirements.txt pins numpy==2.4.x for Python 3.11; a test
 # keeps these in step with it). Major.minor is what must match: patch releases do not
