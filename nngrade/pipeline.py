@@ -23,6 +23,7 @@ Every submission ends as one :class:`nngrade.records.Result`, failures included;
 error while preparing, grading or recording one submission is that submission's status
 and reason, and the run goes on.
 """
+import hashlib
 import shutil
 import tempfile
 import time
@@ -94,9 +95,10 @@ class Course:
 class Plan:
     """What :func:`prepare` found: the submissions to grade and the results known already."""
 
-    todo: dict                   # student -> (folder, checksum, extension seconds)
+    todo: dict                   # student -> (folder, checksum, extension seconds, why graded again)
     results: dict                # student -> Result (unchanged, rejected...)
     notices: list
+    fingerprint: dict = field(default_factory=dict)   # see grading_fingerprint
 
 
 def open_course(settings):
@@ -142,33 +144,80 @@ def prepare(course, scratch):
         if due_date(gb, assignment):  # the workers judge lateness against the real deadline
             tgb.update_or_create_assignment(assignment, duedate=due_date(gb, assignment))
         copy_assignment(tgb, gb, assignment)
-        todo = {}
+        fingerprint = grading_fingerprint(tgb, assignment, course.source_dir)
+        todo, changed_cells = {}, set()
         for student, checksum in checksums.items():
-            previous = None if settings.force else _previous(gb, course, student, checksum)
+            if settings.force:
+                previous, reason = None, "--force: everyone is graded again"
+            else:
+                previous, reason = _previous(gb, course, student, checksum, fingerprint)
             if previous is not None:
                 results[student] = previous
             else:
                 todo[student] = (submissions[student], checksum,
-                                 extension_seconds(gb, assignment, student))
-    return Plan(todo, results, notices)
+                                 extension_seconds(gb, assignment, student), reason)
+                if reason and reason.startswith(CELLS_CHANGED):
+                    changed_cells.update(reason[len(CELLS_CHANGED):].split(", "))
+    regraded = [s for s, t in todo.items() if t[3] and t[3].startswith(CELLS_CHANGED)]
+    if regraded:
+        notices.append(f"{len(regraded)} submission(s) graded again because what grades them changed "
+                       f"since they were graded: {', '.join(sorted(changed_cells))}")
+    return Plan(todo, results, notices, fingerprint)
 
 
-def _previous(gb, course, student, checksum):
-    """The result recorded when this exact submission was graded before, or None."""
+CELLS_CHANGED = "test cells changed: "
+
+
+def grading_fingerprint(gb, assignment, source_dir):
+    """What decides a grade besides the submission, one checksum per part:
+    ``{"<notebook>/<cell>": ...}`` for every test cell and locked code cell of the template
+    (the trusted grader runs them; their points count too), ``{"files/<path>": ...}`` for
+    the assignment's data files. A graded submission's marker keeps it: when one part
+    changes (an instructor fixed a test), the submissions graded with the old one are
+    graded again, and the others stay."""
+    parts = {}
+    for nb in gb.find_assignment(assignment).notebooks:
+        points = {c.name: c.max_score for c in nb.grade_cells}
+        for cell in nb.source_cells:
+            if cell.cell_type == "code" and (cell.locked or cell.name in points):
+                text = f"{cell.source}\0{points.get(cell.name)}"
+                parts[f"{nb.name}/{cell.name}"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    for path in sorted(Path(source_dir).rglob("*")):
+        if path.is_file() and not path.is_symlink() and path.suffix != ".ipynb" \
+                and ".ipynb_checkpoints" not in path.parts:
+            relative = path.relative_to(source_dir).as_posix()
+            parts[f"files/{relative}"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return parts
+
+
+def _previous(gb, course, student, checksum, fingerprint):
+    """``(result, None)``: the result recorded when this exact submission was graded before by
+    the same tests; else ``(None, why it is graded (again))`` (None: never graded)."""
     marker = course.folder("autograded", student) / MARKER
     if marker.is_symlink() or not marker.is_file():
-        return None
+        return None, None
     try:
         saved = records.read(Result, marker)
     except (OSError, ValueError, TypeError):
-        return None   # unreadable: grade again
+        return None, "its marker was unreadable"
     scores = submission_scores(gb, course.assignment, student)
-    if saved.checksum != checksum or scores is None or saved.student != student:
-        return None
+    if saved.student != student:
+        return None, "its marker was for another student"
+    if saved.checksum != checksum:
+        return None, "resubmitted (the submission changed)"
+    if scores is None:
+        return None, "its grades were missing from the gradebook"
+    if not saved.cells:
+        return None, "graded before the grader recorded its tests (no test checksums in its marker)"
+    changed = sorted(k for k in set(saved.cells) | set(fingerprint)
+                     if saved.cells.get(k) != fingerprint.get(k))
+    if changed:
+        return None, CELLS_CHANGED + ", ".join(changed)
     saved.score, saved.max_score, saved.notebook_scores = scores
     saved.pending = pending_points(gb.find_submission(course.assignment, student))
     saved.status, saved.seconds, saved.infrastructure = "unchanged", 0.0, False
-    return saved
+    saved.stages, saved.reason = {}, None
+    return saved, None
 
 
 def record(gb, course, job, result, checksum):
@@ -252,7 +301,7 @@ def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=No
                      desc=f"grading {assignment}", disable=not progress) as bar:
             futures = {}
             try:
-                for student, (folder, checksum, extension) in plan.todo.items():
+                for student, (folder, checksum, extension, reason) in plan.todo.items():
                     try:
                         job = scratch.for_submission(student, folder, limits, sandbox_limits,
                                                      settings.cell_timeout, extension)
@@ -266,11 +315,12 @@ def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=No
                             f"could not prepare the submission for grading: {type(error).__name__}: {error}"])
                         bar.update()
                         continue
-                    futures[engine.submit(job)] = (job, checksum)
+                    futures[engine.submit(job)] = (job, checksum, reason)
                 for future in as_completed(futures):
-                    job, checksum = futures[future]
+                    job, checksum, reason = futures[future]
                     try:
                         result = future.result()
+                        result.reason, result.cells = reason, plan.fingerprint
                         started = time.perf_counter()
                         results[job.student] = record(gb, course, job, result, checksum)
                         result.stages["merge"] = round(time.perf_counter() - started, 4)
@@ -357,7 +407,7 @@ def summary_table(run):
         score = "-" if shown is None else f"{shown:g}"
         max_score = "-" if o.max_score is None else f"{o.max_score:g}"
         pending = f"{o.pending:g}" if o.has_grade and o.pending else ""
-        notes = o.problems[0] if o.problems else ""
+        notes = o.problems[0] if o.problems else (f"graded again: {o.reason}" if o.reason else "")
         more = f" (+{len(o.problems) - 1} more)" if len(o.problems) > 1 else ""
         lines.append(f"{ascii(o.student)[1:-1]:<20} {score:>7} {max_score:>6} {pending:>7} "
                      f"{o.status:<10} {o.seconds:>7.1f}  {notes[:100]}{more}")

@@ -72,6 +72,8 @@ class Result:
     pending: float = 0.0             # points of parts still to be graded by hand
     checksum: str | None = None      # of the submission, in the marker of a graded one
     stages: dict = field(default_factory=dict)     # seconds per stage (nngrade.timing)
+    reason: str | None = None        # why it was graded again (None: first time, or not graded)
+    cells: dict = field(default_factory=dict)      # what graded it (pipeline.grading_fingerprint)
 
     def __post_init__(self):
         if self.status not in STATUSES:
