@@ -72,9 +72,10 @@ exercises: setup
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader generate_assignment $$a --force || exit 1; \
 	done
 
+# `make grade A=ch02-activations [JOBS=n]`, or on a Dask cluster: `... CLUSTER=tcp://host:8786`.
 grade: setup
-	@test -n "$(A)" || (echo "usage: make grade A=<assignment> [JOBS=n]"; exit 2)
-	$(PY) -m nngrade $(A) --jobs $(JOBS)
+	@test -n "$(A)" || (echo "usage: make grade A=<assignment> [JOBS=n] [CLUSTER=tcp://scheduler:8786]"; exit 2)
+	$(PY) -m nngrade $(A) --jobs $(JOBS) $(if $(CLUSTER),--cluster $(CLUSTER))
 
 # nnref's training speed against hand-written NumPy and scikit-learn (writes
 # benchmarks/RESULTS.md), then the class grader's parallel speed-up (JOBS=n against JOBS=1).

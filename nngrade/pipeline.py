@@ -295,6 +295,7 @@ def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=No
         return
     if engine is None:
         engine = make_engine(settings, scratch, sandbox_limits)
+    plan.notices += engine.notices() if hasattr(engine, "notices") else []
     try:
         with Gradebook(course.db_url, course.course_id) as gb, \
                 tqdm(total=len(plan.todo) + len(plan.results), initial=len(plan.results), unit="student",
@@ -364,11 +365,13 @@ def grade_class(settings):
     """Grade every submission of ``settings.assignment``; returns a :class:`ClassRun`."""
     started = time.perf_counter()
     course = open_course(settings)
-    refusal = sandbox.probe()
+    refusal = None if settings.cluster else sandbox.probe()  # on a cluster: each worker checks
     if refusal:
         raise RuntimeError(f"cannot grade safely: {refusal}")
     sandbox_note = (f"one bubblewrap sandbox per notebook (no network, own PID namespace, only its "
                     f"own files), {settings.memory_mb} MB memory limit")
+    if settings.cluster:
+        sandbox_note += f", on the workers of the Dask cluster at {settings.cluster}"
     run_root = Path(tempfile.mkdtemp(prefix=f"nngrade-{settings.assignment}-"))
     run_root.chmod(0o711)
     if not settings.cluster:  # the workers' fork server imports while the template is built
