@@ -17,8 +17,10 @@ it does for local workers:
   a tar archive of what the grading wrote (the scratch gradebook, ``autograded/``,
   ``feedback/``), which the pipeline unpacks into the job's scratch course;
 - a worker without the sandbox (:func:`nngrade.sandbox.probe` is not None) refuses jobs
-  with the reason; the engine asks every worker first and sends jobs only to those that
-  can grade;
+  with the reason: each worker that has it declares the Dask resource ``nngrade-sandbox``
+  (a worker plugin, so a worker started later does too) and jobs need one; the refusals
+  of the others are in the run's notices; a job that still reaches a worker whose sandbox
+  broke is refused there and sent again;
 - a worker that dies mid-job: the scheduler gives the job to another worker. Each job is
   one Dask future, whose result the pipeline records once, so a submission is never lost
   and never recorded twice. A job that killed ``distributed.scheduler.allowed-failures``
@@ -142,6 +144,25 @@ def _engine(job, wall_seconds):
         return _local["workers"]
 
 
+RESOURCE = "nngrade-sandbox"
+
+
+def _sandbox_resource_plugin():
+    """A Dask worker plugin: every worker that can make sandboxes (now, or started later:
+    a worker restarted after dying) declares the resource ``nngrade-sandbox``, one per
+    thread; jobs ask for one, so only such workers are given jobs."""
+    from distributed import WorkerPlugin
+
+    class SandboxResource(WorkerPlugin):
+        name = "nngrade-sandbox"
+
+        async def setup(self, worker):
+            if worker_check() is None:
+                await worker.set_resources(**{RESOURCE: worker.state.nthreads})
+
+    return SandboxResource()
+
+
 def _worker_address():
     try:
         from distributed import get_worker
@@ -187,13 +208,13 @@ def grade_remote(job_json, bundle, wall_seconds):
         job = records.Job(**{**vars(job), "scratch": str(work / "scratch"),
                              "course_dir": str(work / "course"),
                              "release_dir": str(work / "release")})
-        records.write(job, work / "scratch" / "job.json")
         from nngrade import engines
 
         if engines.sandbox_policy(job).isolate:
             refusal = worker_check()
             if refusal:
                 raise SandboxMissing(f"worker {_worker_address()} refuses to grade: {refusal}")
+        records.write(job, work / "scratch" / "job.json")
         workers = _engine(job, wall_seconds)
         result = workers.run(job)
         scratch = work / "scratch"
@@ -218,6 +239,7 @@ class DaskEngine:
         self.lock = threading.Lock()
         self.futures = set()
         self.refusals = {}
+        self.client.register_plugin(_sandbox_resource_plugin())
         self._check_workers()
         if not self.able:
             reasons = "; ".join(f"{w}: {r}" for w, r in self.refusals.items()) or "no workers"
@@ -225,8 +247,8 @@ class DaskEngine:
             raise RuntimeError(f"no worker of the Dask cluster at {address} can grade safely ({reasons})")
 
     def _check_workers(self):
-        """Ask every worker whether it can grade; jobs go to those that can (if they are
-        gone, to any: a worker without the sandbox refuses, and the job is sent again)."""
+        """Ask every worker whether it can grade (the refusals are reported); jobs only go to
+        workers that declared the sandbox resource (see :func:`_sandbox_resource_plugin`)."""
         checks = self.client.run(worker_check)
         self.able = sorted(w for w, refusal in checks.items() if refusal is None)
         self.refusals.update({w: r for w, r in checks.items() if r is not None})
@@ -241,8 +263,8 @@ class DaskEngine:
             with self.lock:
                 remote = self.client.submit(
                     grade_remote, records.dumps(job), pack_job(job), self.wall_seconds,
-                    key=f"grade-{job.student}-{os.urandom(4).hex()}", workers=self.able or None,
-                    allow_other_workers=True, pure=False)
+                    key=f"grade-{job.student}-{os.urandom(4).hex()}", resources={RESOURCE: 1},
+                    pure=False)
                 self.futures.add(remote)
         except Exception as error:
             local.set_result(Result(job.student, "failed", infrastructure=True, problems=[
@@ -259,7 +281,7 @@ class DaskEngine:
             result = records.loads(Result, result_json)
             unpack_result(data, job)
         except SandboxMissing as refusal:
-            if attempt < 3:  # sent to a worker without the sandbox: elsewhere
+            if attempt < 3:  # its sandbox broke since it said it had one: elsewhere
                 self._check_workers()
                 self.submit(job, local, attempt + 1)
                 return
