@@ -81,7 +81,7 @@ grade: setup
 # benchmarks/RESULTS.md), then the class grader's parallel speed-up (JOBS=n against JOBS=1).
 bench: setup
 	$(PY) benchmarks/run.py
-	$(PY) benchmarks/bench_grading.py --repeats 3
+	$(PY) benchmarks/bench_grading.py --repeats 3 --scale-students $(or $(SCALE),300)
 
 clean:
 	rm -rf _build

@@ -45,10 +45,15 @@ def main(argv=None):
     """Exit status: 0 when every submission has its grade (hand grading may still be
     pending), 1 while any is in error, failed or rejected (the summary says what to do),
     2 when the run could not start, 130 when interrupted."""
+    args = parse_args(argv)
+    if not args.cluster:  # the workers' fork server imports while this process does
+        from nngrade import engines
+
+        engines.start_early()
     from nngrade.pipeline import grade_class, summary_table, what_to_do
 
     try:
-        settings = Settings(**vars(parse_args(argv)))
+        settings = Settings(**vars(args))
         run = grade_class(settings)
     except (FileNotFoundError, ValueError, RuntimeError, OSError) as error:  # OSError: no cluster
         print(f"nngrade: {error}", file=sys.stderr)

@@ -20,12 +20,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from nngrade import records, worker
+from nngrade import records
 from nngrade.pool import SandboxPool
 from nngrade.records import Result
-from nngrade.warm import WARMUP_ENV
 
+WARMUP_ENV = "NNGRADE_WARMUP"   # read by nngrade.warm in the fork server
 _env_lock = threading.Lock()
+LOST = "the fork server lost track of the grading worker (exit code 255, no result)"
+_early = {}                     # the fork server started by start_early(), and its warm-up file
 
 
 @functools.lru_cache(maxsize=16)
@@ -62,6 +64,29 @@ def start_fork_server(warmup_file=None):
     return context
 
 
+def start_early():
+    """Start the fork server first thing (``python -m nngrade`` calls it before importing
+    the rest): it imports nbgrader while this process does the same, on the other core.
+    Its warm-up file is in a private folder; :func:`warmup_file` names it."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if _early:
+        return
+    folder = Path(tempfile.mkdtemp(prefix="nngrade-warmup-"))
+    _early["file"] = folder / "warmup.json"
+    # Its folder gone, a fork server still waiting for its job stops waiting.
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    start_fork_server(_early["file"])
+
+
+def warmup_file(default):
+    """Where the warm-up job goes: the early fork server's file if it waits for one, else
+    ``default`` (the file a fork server started by this run waits for)."""
+    return _early.pop("file", default)
+
+
 def write_warmup(job, warmup_file):
     """Hand the fork server its warm-up job (written whole, then renamed: never read half)."""
     partial = Path(f"{warmup_file}.partial")
@@ -84,9 +109,24 @@ class Workers:
 
     def run(self, job):
         """Grade one prepared :class:`~nngrade.records.Job`; return its Result (a failure is
-        a result too)."""
+        a result too).
+
+        Exit code 255 with no result means that the fork server lost track of the worker
+        (multiprocessing reports 255 when the server's status pipe closes without a status;
+        seen rarely on a loaded machine, the worker itself having started normally): the job
+        is run once more before it counts as failed."""
+        result = self._run(job)
+        if result.status == "failed" and LOST in " ".join(result.problems):
+            (Path(job.scratch) / "worker.log").unlink(missing_ok=True)
+            result = self._run(job)
+        return result
+
+    def _run(self, job):
+        from nngrade import worker
+
         scratch, student = Path(job.scratch), job.student
         start = time.perf_counter()
+
         boxes = self.pool.take(self.notebooks) if self.pool else []
         try:
             process = self.context.Process(
@@ -114,7 +154,13 @@ class Workers:
                 self.pool.release(boxes)
         seconds = time.perf_counter() - start
         result_file = scratch / "result.json"
-        if process.exitcode != 0 or not result_file.exists():
+        if process.exitcode == 255 and not result_file.exists():
+            try:  # it may still run, orphaned: never two gradings of one scratch course
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            return Result(student, "failed", seconds=seconds, problems=[LOST])
+        if process.exitcode not in (0, 255) or not result_file.exists():
             log = scratch / "worker.log"
             tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
             return Result(student, "failed", seconds=seconds, problems=[

@@ -224,6 +224,7 @@ def record(gb, course, job, result, checksum):
     """Step 3 for one submission: merge a worker's result into the real gradebook and the
     course's folders (main thread only); returns the Result as recorded."""
     assignment, student = course.assignment, result.student
+    started = time.perf_counter()
     result.seconds = round(result.seconds, 2)
     if result.status == "failed" or result.infrastructure:
         return result  # no grade: nothing is merged, it is graded again next run
@@ -252,6 +253,7 @@ def record(gb, course, job, result, checksum):
                                f"({type(error).__name__}: {error})")
     result.score, result.max_score, result.notebook_scores = submission_scores(gb, assignment, student)
     result.pending = pending_points(gb.find_submission(assignment, student))
+    result.stages["merge"] = round(time.perf_counter() - started, 4)
     if result.status == "graded":  # an error (dead kernel...) is graded again next run
         marker = course.folder("autograded", student)
         marker.mkdir(parents=True, exist_ok=True)
@@ -278,7 +280,7 @@ def make_engine(settings, scratch, sandbox_limits):
     policy = None
     try:
         warmup = scratch.warmup_job(settings.intake_limits(), sandbox_limits, settings.cell_timeout)
-        engines.write_warmup(warmup, scratch.root / WARMUP_FILE)
+        engines.write_warmup(warmup, engines.warmup_file(scratch.root / WARMUP_FILE))
         policy = engines.sandbox_policy(warmup)
     except Exception:  # the workers start cold and start their own sandboxes: slower, nothing else
         pass
@@ -322,9 +324,7 @@ def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=No
                     try:
                         result = future.result()
                         result.reason, result.cells = reason, plan.fingerprint
-                        started = time.perf_counter()
                         results[job.student] = record(gb, course, job, result, checksum)
-                        result.stages["merge"] = round(time.perf_counter() - started, 4)
                     except Exception as error:  # one bad result must not stop the class
                         gb.db.rollback()
                         results[job.student] = Result(job.student, "failed", problems=[

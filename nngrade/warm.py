@@ -25,7 +25,8 @@ import sys
 import time
 from pathlib import Path
 
-WARMUP_ENV = "NNGRADE_WARMUP"
+from nngrade.engines import WARMUP_ENV  # noqa: E402
+
 _done = []
 
 

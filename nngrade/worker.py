@@ -22,6 +22,7 @@ grade at all and grades the submission again next run.
 import copy
 import os
 import re
+import signal
 import sys
 import time
 import traceback
@@ -188,6 +189,17 @@ def _last_error(outcome):
     return (exceptions or errors or text or ["no message"])[-1]
 
 
+def _die_with_parent():
+    """End this process if the fork server it came from ends (as on Ctrl-C, or a Dask worker
+    killed mid-job): no grading outlives the run that asked for it (Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def run_job(job_path, ready=None):
     """Process entry point: grade the job (``job.json``), write ``result.json`` next to it,
     log to ``worker.log``. ``ready``: sandboxes the pipeline started ahead for this job
@@ -196,6 +208,7 @@ def run_job(job_path, ready=None):
     Starts a new session so that the pipeline can kill this process group at once.
     """
     os.setsid()
+    _die_with_parent()
     sandbox.hand_over(ready)
     job_path = Path(job_path)
     log = os.open(job_path.parent / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
