@@ -78,7 +78,9 @@ grade: setup
 	$(PY) -m nngrade $(A) --jobs $(JOBS) $(if $(CLUSTER),--cluster $(CLUSTER))
 
 # nnref's training speed against hand-written NumPy and scikit-learn (writes
-# benchmarks/RESULTS.md), then the class grader's parallel speed-up (JOBS=n against JOBS=1).
+# benchmarks/RESULTS.md), then the class grader (its section of RESULTS.md): python -m nngrade
+# --jobs 1 against plain nbgrader autograde in one run, per stage, JOBS=1/2/4, and SCALE (300)
+# submissions at JOBS=2 and on a local Dask cluster (long on a small machine: SCALE=40 for less).
 bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/bench_grading.py --repeats 3 --scale-students $(or $(SCALE),300)
