@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 JOBS    ?= $(shell nproc)
 
-.PHONY: setup vendor book book-zip test lab exercises grade bench clean
+.PHONY: setup vendor book book-zip book-pdf check test lab exercises grade bench clean
 
 setup: $(STAMP)
 
@@ -21,15 +21,18 @@ $(STAMP): requirements.txt pyproject.toml
 
 # The book's JavaScript, served from the build so that it reads offline (no CDN): MathJax 3,
 # require.js and the Jupyter widget manager, fetched from npm once into _vendor/ (git-ignored).
+# axe-core (the accessibility checker) is used only by the book's tests: it goes to
+# _vendor_tests/, which is never copied into the book.
 VENDOR        := _vendor
+VENDOR_TESTS  := _vendor_tests
 VENDOR_STAMP  := $(VENDOR)/.installed
-NPM_PACKAGES  := mathjax@3.2.2 @jupyter-widgets/html-manager@1.0.15 requirejs@2.3.7
+NPM_PACKAGES  := mathjax@3.2.2 @jupyter-widgets/html-manager@1.0.15 requirejs@2.3.7 axe-core@4.14.1
 
 vendor: $(VENDOR_STAMP)
 
 $(VENDOR_STAMP): Makefile
 	@command -v npm >/dev/null || { echo "make vendor needs npm (Debian: apt-get install npm)"; exit 1; }
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/.npm $(VENDOR)/mathjax $(VENDOR)/html-manager
+	rm -rf $(VENDOR) $(VENDOR_TESTS) && mkdir -p $(VENDOR)/.npm $(VENDOR)/mathjax $(VENDOR)/html-manager $(VENDOR_TESTS)
 	cd $(VENDOR)/.npm && npm pack --silent $(NPM_PACKAGES) >/dev/null
 	cd $(VENDOR)/.npm && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar xzf "$$t" -C "$${t%.tgz}" || exit 1; done
 	# MathJax: the component the pages load plus what it loads on demand (fonts, extensions).
@@ -40,6 +43,7 @@ $(VENDOR_STAMP): Makefile
 	find $(VENDOR)/.npm/jupyter-widgets-html-manager-1.0.15/package/dist -maxdepth 1 -type f \
 	  ! -name '*.js' ! -name '*.map' -exec cp {} $(VENDOR)/html-manager/ \;
 	cp $(VENDOR)/.npm/requirejs-2.3.7/package/require.js $(VENDOR)/
+	cp $(VENDOR)/.npm/axe-core-4.14.1/package/axe.min.js $(VENDOR)/.npm/axe-core-4.14.1/package/LICENSE $(VENDOR_TESTS)/
 	rm -rf $(VENDOR)/.npm
 	touch $@
 
@@ -51,12 +55,28 @@ book: setup vendor
 	$(BIN)/jupyter-book build --warningiserror --nitpick .
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-# An offline copy of the book to hand out: unzip and open index.html.
+# An offline copy of the book to hand out: unzip and open index.html. It includes the
+# whole-book PDF (course-book/book.pdf) when `make book-pdf` has built it.
 book-zip: book
 	rm -f _build/book.zip
 	rm -rf _build/course-book && cp -r _build/html _build/course-book
+	if [ -f _build/latex/book.pdf ]; then cp _build/latex/book.pdf _build/course-book/book.pdf; fi
 	cd _build && $(CURDIR)/$(PY) -m zipfile -c book.zip course-book && rm -rf course-book
 	@echo "Offline book: $(CURDIR)/_build/book.zip"
+
+# Before a commit: the linter and the fast unit tests (nnref and the grading helpers), in
+# well under a minute. CI runs it before `make test`.
+check: setup
+	$(BIN)/ruff check .
+	$(PY) -m pytest -q tests/nnref tests/grading/test_grading_helpers.py
+# The whole book as one PDF, through Jupyter Book's LaTeX builder (XeLaTeX). Needs TeX Live:
+# on Debian, apt-get install texlive-latex-recommended texlive-latex-extra
+# texlive-fonts-recommended texlive-xetex latexmk fonts-freefont-otf tex-gyre (.ci/run does).
+# Uses the same execution cache as `make book`; tested by tests/book/test_book_pdf.py.
+book-pdf: setup vendor
+	@command -v latexmk >/dev/null && command -v xelatex >/dev/null || { echo "make book-pdf needs TeX Live: see the Makefile"; exit 1; }
+	$(BIN)/jupyter-book build --builder pdflatex .
+	@echo "The PDF is at $(CURDIR)/_build/latex/book.pdf"
 
 test: setup
 	$(PY) -m pytest -n 2 --dist loadgroup

@@ -6,7 +6,7 @@
   compared against: same shuffling, same minibatches, same per-batch loss and accuracy
   bookkeeping as ``fit``'s History, same in-place SGD update;
 * :func:`sklearn_epoch` -- scikit-learn's ``MLPClassifier(solver="sgd")``, one epoch;
-* :func:`torch_epoch` -- PyTorch, only if it happens to be installed.
+* :func:`torch_epoch` -- PyTorch on the CPU, only if it is installed (not a dependency).
 
 All take the same data and network shape and return nothing; the caller times them.
 """
@@ -113,15 +113,16 @@ def sklearn_epoch(classifier, X, y, classes):
 
 
 def torch_available():
+    """Whether PyTorch can be imported (it is not a dependency of the course)."""
     try:
-        import torch  # noqa: F401  (optional: reported only if installed)
+        import torch  # noqa: F401  (optional: compared only if installed)
     except ImportError:
         return False
     return True
 
 
-def torch_epoch(sizes, X, y, batch_size, seed=2):
-    """One epoch of the same network in PyTorch (CPU, float32), if installed."""
+def torch_mlp(sizes, seed=1):
+    """The same network in PyTorch (CPU, float32): ``(net, optimizer)``, plain SGD."""
     import torch
 
     torch.manual_seed(seed)
@@ -129,12 +130,28 @@ def torch_epoch(sizes, X, y, batch_size, seed=2):
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         mods += [torch.nn.Linear(a, b)] + ([torch.nn.ReLU()] if i < len(sizes) - 2 else [])
     net = torch.nn.Sequential(*mods)
-    opt = torch.optim.SGD(net.parameters(), lr=LR)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
-    order = torch.randperm(len(X))
+    return net, torch.optim.SGD(net.parameters(), lr=LR)
+
+
+def torch_epoch(net, optimizer, X, y, batch_size, seed=2):
+    """One epoch of ``net`` in PyTorch on the NumPy arrays ``X``, ``y`` (shared memory, no copy).
+
+    The same work as the other two: shuffling, minibatches, the fused softmax cross-entropy,
+    and the per-batch loss and accuracy bookkeeping of ``fit``'s History.
+    """
+    import torch
+
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    order = torch.from_numpy(np.random.default_rng(seed).permutation(len(X)))
+    loss_sum, correct = 0.0, 0
     for start in range(0, len(X), batch_size):
         batch = order[start:start + batch_size]
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(net(Xt[batch]), yt[batch])
+        X_b, y_b = Xt[batch], yt[batch]
+        optimizer.zero_grad()
+        out = net(X_b)
+        loss = torch.nn.functional.cross_entropy(out, y_b)
         loss.backward()
-        opt.step()
+        optimizer.step()
+        loss_sum += loss.item() * len(batch)
+        correct += int((out.detach().argmax(dim=1) == y_b).sum())
+    return loss_sum / len(X), correct / len(X)

@@ -76,10 +76,11 @@ def _collector(course_config):
     return plugin
 
 
-def collect_zips(course_dir, course_config, paths, assignment, limits=Limits(),
+def collect_zips(course_dir, course_config, paths, assignment, limits=None,
                  max_unpacked_bytes=DEFAULT_MAX_UNPACKED):
     """Unpack ``downloaded/<assignment>/archive/*.zip`` into ``submitted/``; returns a
     :class:`Collection` (``zips == 0``: nothing to collect)."""
+    limits = limits or Limits()
     zc = course_config.ZipCollectApp
     archive = downloaded_dir(course_config, paths) / assignment / zc.get("archive_directory", "archive")
     zips = sorted(archive.glob("*.zip")) if archive.is_dir() else []
@@ -92,7 +93,7 @@ def collect_zips(course_dir, course_config, paths, assignment, limits=Limits(),
     unpacked = 0
     chosen = {}   # (student, file) -> (timestamp, bytes): the newest of duplicates wins
     for path in zips:
-        def drop(entry, why):
+        def drop(entry, why, path=path):
             result.dropped.append(f"{path.name}: {entry}: {why}")
 
         try:

@@ -35,10 +35,10 @@ def mark_scores(page, cells, totals):
         gid = re.escape(html.escape(grade_id))
         # table of contents: <a href="#id">Written response</a> (Score: 0.0 / 2.0)
         page = re.sub(rf'(<a href="#{gid}">[^<]*</a> \(Score: ){SCORE} / [-\d.]+(\))',
-                      lambda m: f"{m.group(1)}{shown}{m.group(2)}", page)
+                      lambda m, shown=shown: f"{m.group(1)}{shown}{m.group(2)}", page)
         # the cell's own heading: <a name="id"></a> ... Score: 0.0 / 2.0 <a href="#top">
         page = re.sub(rf'(<a name="{gid}"></a>(?:(?!<a name=)[\s\S])*?Score: ){SCORE} / [-\d.]+(\s*<a href="#top">)',
-                      lambda m: f"{m.group(1)}{shown}{m.group(2)}", page, count=1)
+                      lambda m, shown=shown: f"{m.group(1)}{shown}{m.group(2)}", page, count=1)
     if score is not None:
         total = f"{_number(score)} / {_number(max_score)}"
         if pending:

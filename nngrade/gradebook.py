@@ -8,13 +8,11 @@ through nbgrader's ``Gradebook`` API: exactly one writer.
 """
 import functools
 import os
-import shutil
 from pathlib import Path
 
 import nbgrader
 import nbgrader.api
-from nbgrader.api import Comment, Grade, Gradebook, MissingEntry, SubmittedNotebook
-
+from nbgrader.api import Comment, Grade, MissingEntry, SubmittedNotebook
 
 
 @functools.cache

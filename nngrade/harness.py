@@ -239,8 +239,17 @@ def _copy_into(arrays, values):
                 np.copyto(mine, theirs, casting="unsafe")
 
 
+_limit = [0.0]  # seconds of the time limit that is running
+
+
+def _start_timer(seconds):
+    _limit[0] = seconds
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
 def _on_alarm(signum, frame):
-    raise CellTimeoutError("this ran longer than the grader's time limit (an endless loop?) and was stopped")
+    raise CellTimeoutError(f"this ran longer than the grader's time limit of {_limit[0]:g} s (an endless "
+                           "loop?) and was stopped")
 
 
 class Harness:
@@ -328,7 +337,7 @@ class Harness:
         from IPython.utils.capture import capture_output
 
         self.error = None
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+        _start_timer(timeout)
         try:
             with capture_output() as captured:
                 self.shell.run_cell(source, store_history=True)
@@ -368,7 +377,7 @@ class Harness:
             return self.reply(None, status="missing")
         inputs = self.inputs = _arrays(args, kwargs)
         del _called[:]
-        signal.setitimer(signal.ITIMER_REAL, timeout)
+        _start_timer(timeout)
         try:
             result = func(*args, **kwargs)
         except ReferenceCalled:

@@ -38,9 +38,17 @@ from tqdm import tqdm
 
 from nngrade import collect, engines, feedback, intake, records, sandbox, warm
 from nngrade.config import course_paths, default_db_url, load_course_config, venv_on_path
-from nngrade.gradebook import (cell_scores, copy_assignment, due_date, extension_seconds,
-                               merge_submission, pending_points, sqlite_url, submission_scores)
 from nngrade.engines import LocalEngine, Workers  # noqa: F401  (Workers: the old name)
+from nngrade.gradebook import (
+    cell_scores,
+    copy_assignment,
+    due_date,
+    extension_seconds,
+    merge_submission,
+    pending_points,
+    sqlite_url,
+    submission_scores,
+)
 from nngrade.records import Result
 from nngrade.scratch import Scratch
 

@@ -11,7 +11,8 @@ autograde`` and ``make grade`` grade alike. One class per concern:
 - :class:`ClearHiddenTestsAndTracebacks` — feedback shows neither hidden test code nor a
   traceback that could quote it;
 - :func:`clean_html` and :func:`html_math_to_mathml` (filters of the feedback template
-  ``templates/feedback/feedback.html.j2``, found before nbgrader's own ``feedback`` template) — feedback pages run no script from a submission and show
+  ``templates/feedback/feedback.html.j2``, found before nbgrader's own ``feedback`` template)
+  — feedback pages run no script from a submission and show
   formulas with no JavaScript and no network.
 """
 import re
@@ -22,10 +23,19 @@ import bleach
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
-                                    ClearOutput, DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
-                                    NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
-                                    SaveAutoGrades)
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
 from traitlets.config import Config
 
 from nngrade.trusted import TrustedExecute

@@ -5,14 +5,15 @@ PNG, so the file is self-contained) and the pass rate of every graded test cell.
 autograded notebooks: for each test cell, the most common failure messages, i.e. the
 last line of its error output (``AssertionError: <the grading helper's message>``).
 Messages that differ only in their numbers ("N = 8 times too large", "N = 5 times too
-large") count as one mistake, shown by its first example. Rendered with the Jinja2 template ``templates/report.html.j2``.
+large") count as one mistake, shown by its first example. Rendered with the Jinja2
+template ``templates/report.html.j2``.
 """
 import base64
 import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -158,7 +159,7 @@ def render_report(gb, assignment, autograded_dir, outcomes=(), notices=()):
                         for s in gb.find_assignment(assignment).submissions if pending_points(s)),
                        key=lambda row: row[0]),
         notices=list(notices),
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def write_report(gb, assignment, autograded_dir, outcomes, directory, notices=()):

@@ -62,7 +62,7 @@ class Policy:
     isolate: bool = True        # False: no bubblewrap (a plain child process; for machines without it)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def probe():
     """``None`` when sandboxes can be made here, else the reason why not."""
     if shutil.which("bwrap") is None:
@@ -93,13 +93,15 @@ def _bwrap_args(workdir, env=(), tmp_bytes=64 * 2**20):
             args += ["--tmpfs", secret]
         elif os.path.exists(secret):
             args += ["--ro-bind", "/dev/null", secret]
+    # Fresh /proc, /dev and temporary folders first: a later mount covers an earlier one, and
+    # the Python environment may live under /tmp (a course cloned into `mktemp -d`).
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
+        args += ["--size", str(tmp_bytes), "--tmpfs", tmp]
     for folder in _python()[1]:
         args += ["--ro-bind", folder, folder]
     args += ["--ro-bind", str(HARNESS), f"{INSIDE}/harness.py", "--ro-bind", str(PLAIN), f"{INSIDE}/plain.py",
-             "--ro-bind", str(workdir), WORKDIR, "--chdir", WORKDIR,
-             "--proc", "/proc", "--dev", "/dev"]
-    for tmp in ("/tmp", "/var/tmp", "/dev/shm"):
-        args += ["--size", str(tmp_bytes), "--tmpfs", tmp]
+             "--ro-bind", str(workdir), WORKDIR, "--chdir", WORKDIR]
     args += ["--clearenv"]
     for key, value in env:
         args += ["--setenv", key, value]

@@ -40,8 +40,8 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer
 
-from nngrade import sandbox
 import nnref
+from nngrade import sandbox
 from nnref import grading, plain
 
 _LENGTH = struct.Struct(">Q")
@@ -536,7 +536,8 @@ class TrustedExecute(NbGraderPreprocessor):
                 finally:
                     self._forget_reassigned()
             except grading.StudentError as failure:
-                error = _error(failure.ename, failure.evalue, failure.traceback_lines or None, str(failure))
+                error = _error(failure.ename, failure.evalue, failure.traceback_lines or None,
+                               f"{failure.function} raised {failure.ename} (its traceback follows):")
             except KernelGone as failure:
                 error = _error(failure.ename, str(failure))
             except NameError as failure:

@@ -12,63 +12,93 @@ Each class has
 :class:`Softmax` is not elementwise: each row of ``a`` depends on the whole row of ``z``,
 so it has a full Jacobian (``jacobian``) instead of ``derivative``.
 
-The public methods check their input (integer input is converted to float64, floating
-input keeps its dtype so float32 stays float32, NaN raises ``ValueError``) and then call
-the underscored methods ``_forward``, ``_derivative`` and ``_backward``, which hold the
-math and assume valid arrays. :class:`nnref.layers.Activation` checks its input once and
-calls those directly.
+**Checked and unchecked.** The methods above check their input (integer input is
+converted to float64, floating input keeps its dtype so float32 stays float32, NaN raises
+``ValueError``, ``z`` and ``grad_a`` must have the same shape). Each has an unchecked
+twin, ``forward_unchecked``, ``derivative_unchecked`` and ``backward_unchecked``, that
+does the same math on arrays the caller has already checked (float arrays without NaN, of
+matching shapes) and skips the checks; :class:`nnref.layers.Activation` checks its input
+once and then calls those. Given bad input they give NumPy's errors or wrong results.
+
+A new activation subclasses :class:`Elementwise` and overrides ``forward_unchecked(z)``
+(``f``) and ``derivative_unchecked(z)`` (``f'``); the checked methods and
+``backward_unchecked`` (``grad_a * f'(z)``, override it if there is a faster way) follow.
 """
+
+from __future__ import annotations
 
 import numpy as np
 
 from ._checks import as_float_array, check_same_shape, lookup
 
 
-class Elementwise:
-    """Base class of the elementwise activations: ``a = f(z)`` entry by entry.
+class ActivationFunction:
+    """Base class of the activation functions: ``forward``, ``backward``, their unchecked twins.
 
-    A subclass defines ``_forward(z)`` (``f``) and ``_derivative(z)`` (``f'``).
+    A subclass overrides :meth:`ActivationFunction.forward_unchecked` and
+    :meth:`ActivationFunction.backward_unchecked`.
     """
 
-    def forward(self, z):
-        """Return ``f(z)`` elementwise (same shape and dtype as ``z``)."""
-        return self._forward(self._input(z, "forward"))
-
-    def derivative(self, z):
-        """Return ``f'(z)`` elementwise (same shape and dtype as ``z``)."""
-        return self._derivative(self._input(z, "derivative"))
-
-    def backward(self, z, grad_a):
-        """Return ``dL/dz = grad_a * f'(z)`` given the upstream gradient ``grad_a = dL/da``.
-
-        ``z`` and ``grad_a`` must have the same shape.
-        """
-        where = f"{self!r}.backward"
-        z = as_float_array(z, where, "z")
-        grad_a = as_float_array(grad_a, where, "grad_a")
-        check_same_shape(z, grad_a, where, "z", "grad_a")
-        return self._backward(z, grad_a)
-
-    def _backward(self, z, grad_a):
-        return grad_a * self._derivative(z)
-
-    def __call__(self, z):
+    def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(z)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
 
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """Return ``f(z)`` (same shape and dtype as ``z``)."""
+        return self.forward_unchecked(self._input(z, "forward"))
+
+    def backward(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        """Return ``dL/dz`` given the upstream gradient ``grad_a = dL/da`` at ``a = f(z)``.
+
+        ``z`` and ``grad_a`` must have the same shape.
+        """
+        where = f"{self!r}.backward"
+        z = self._input(z, "backward")
+        grad_a = as_float_array(grad_a, where, "grad_a")
+        check_same_shape(z, grad_a, where, "z", "grad_a")
+        return self.backward_unchecked(z, grad_a)
+
+    def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
+        """:meth:`ActivationFunction.forward` on a float array ``z`` that the caller has checked (no NaN)."""
+        raise NotImplementedError
+
+    def backward_unchecked(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        """:meth:`ActivationFunction.backward` on checked float arrays ``z`` and ``grad_a`` of the same shape."""
+        raise NotImplementedError
+
     def _input(self, z, method):
         return as_float_array(z, f"{self!r}.{method}", "z")
+
+
+class Elementwise(ActivationFunction):
+    """Base class of the elementwise activations: ``a = f(z)`` entry by entry.
+
+    A subclass overrides :meth:`ActivationFunction.forward_unchecked` (``f``) and
+    :meth:`Elementwise.derivative_unchecked` (``f'``).
+    """
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        """Return ``f'(z)`` elementwise (same shape and dtype as ``z``)."""
+        return self.derivative_unchecked(self._input(z, "derivative"))
+
+    def derivative_unchecked(self, z: np.ndarray) -> np.ndarray:
+        """:meth:`Elementwise.derivative` on a float array ``z`` that the caller has checked (no NaN)."""
+        raise NotImplementedError
+
+    def backward_unchecked(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        """``grad_a * f'(z)`` on checked float arrays of the same shape."""
+        return grad_a * self.derivative_unchecked(z)
 
 
 class Identity(Elementwise):
     """Identity ("linear") activation: ``f(z) = z``, ``f'(z) = 1``."""
 
-    def _forward(self, z):
+    def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
         return z.copy()
 
-    def _derivative(self, z):
+    def derivative_unchecked(self, z: np.ndarray) -> np.ndarray:
         return np.ones_like(z)
 
 
@@ -80,10 +110,10 @@ class Step(Elementwise):
     derivative is exactly why a network of step units cannot be trained by gradient descent.
     """
 
-    def _forward(self, z):
+    def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
         return (z >= 0).astype(z.dtype)
 
-    def _derivative(self, z):
+    def derivative_unchecked(self, z: np.ndarray) -> np.ndarray:
         return np.zeros_like(z)
 
 
@@ -94,22 +124,22 @@ class Sigmoid(Elementwise):
     ``f(z) = 1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0``.
     """
 
-    def _forward(self, z):
+    def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
         e = np.exp(-np.abs(z))
         return np.where(z >= 0, 1, e) / (1 + e)
 
-    def _derivative(self, z):
-        s = self._forward(z)
+    def derivative_unchecked(self, z: np.ndarray) -> np.ndarray:
+        s = self.forward_unchecked(z)
         return s * (1 - s)
 
 
 class Tanh(Elementwise):
     """Hyperbolic tangent: ``f(z) = tanh(z)``, ``f'(z) = 1 - tanh(z)**2``."""
 
-    def _forward(self, z):
+    def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
         return np.tanh(z)
 
-    def _derivative(self, z):
+    def derivative_unchecked(self, z: np.ndarray) -> np.ndarray:
         t = np.tanh(z)
         return 1 - t * t
 
@@ -122,15 +152,17 @@ class ReLU(Elementwise):
     descent the choice does not matter, because ``z`` is almost never exactly 0.
     """
 
-    def _forward(self, z):
+    def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0, dtype=z.dtype)
 
-    def _derivative(self, z):
+    def derivative_unchecked(self, z: np.ndarray) -> np.ndarray:
         return (z > 0).astype(z.dtype)
 
-    def _backward(self, z, grad_a):
-        # grad_a * f'(z) with the 0/1 mask used directly (no float copy of it)
-        return grad_a * (z > 0)
+    def backward_unchecked(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        # grad_a * f'(z) with the 0/1 mask used directly (no float copy of it); dtype= makes
+        # NumPy multiply in grad_a's dtype rather than through its slower mixed-type loop
+        # (measured 12 against 29 us for 128 x 256 float32).
+        return np.multiply(grad_a, z > 0, dtype=grad_a.dtype)
 
 
 class LeakyReLU(Elementwise):
@@ -139,7 +171,7 @@ class LeakyReLU(Elementwise):
     As for :class:`ReLU`, ``f'(0)`` is taken from the left side: ``alpha``.
     """
 
-    def __init__(self, alpha=0.01):
+    def __init__(self, alpha: float = 0.01):
         if not np.isscalar(alpha) or not np.isfinite(alpha) or alpha < 0:
             raise ValueError(f"LeakyReLU expected alpha to be a finite number >= 0, got {alpha!r}")
         self.alpha = float(alpha)
@@ -147,23 +179,20 @@ class LeakyReLU(Elementwise):
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha})"
 
-    def _forward(self, z):
+    def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
         return np.where(z > 0, z, self.alpha * z).astype(z.dtype, copy=False)
 
-    def _derivative(self, z):
+    def derivative_unchecked(self, z: np.ndarray) -> np.ndarray:
         return np.where(z > 0, 1, self.alpha).astype(z.dtype)
 
 
-class Softmax:
+class Softmax(ActivationFunction):
     """Softmax over the last axis: ``a_i = exp(z_i) / sum_j exp(z_j)``.
 
     Stable for any ``z``: subtracting the row maximum first does not change the result
     and keeps every ``exp`` in (0, 1]. The Jacobian of one row is
     ``da_i/dz_j = a_i (delta_ij - a_j)``, i.e. ``diag(a) - a a^T``.
     """
-
-    def __call__(self, z):
-        return self.forward(z)
 
     def __repr__(self):
         return "Softmax()"
@@ -174,15 +203,15 @@ class Softmax:
             raise ValueError(f"Softmax.{method} expected z with at least one axis, got a scalar")
         return z
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         """Return the softmax of ``z`` along its last axis (rows sum to 1)."""
-        return self._forward(self._input(z, "forward"))
+        return self.forward_unchecked(self._input(z, "forward"))
 
-    def _forward(self, z):
+    def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
         e = np.exp(z - z.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
 
-    def jacobian(self, z):
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
         """Return ``da/dz`` for each row: shape ``(N, K, K)`` for ``z`` of shape ``(N, K)``.
 
         ``J[n, i, j] = a[n, i] * (delta_ij - a[n, j])``. For ``z`` of shape ``(K,)`` the
@@ -191,7 +220,7 @@ class Softmax:
         a = self.forward(z)
         return a[..., :, None] * (np.eye(a.shape[-1], dtype=a.dtype) - a[..., None, :])
 
-    def backward(self, z, grad_a):
+    def backward(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
         """Return ``dL/dz = J^T grad_a`` row by row, without building ``J``.
 
         With ``J = diag(a) - a a^T`` (symmetric): ``dL/dz = a * (grad_a - sum(grad_a * a))``,
@@ -200,10 +229,10 @@ class Softmax:
         z = self._input(z, "backward")
         grad_a = as_float_array(grad_a, "Softmax.backward", "grad_a")
         check_same_shape(z, grad_a, "Softmax.backward", "z", "grad_a")
-        return self._backward(z, grad_a)
+        return self.backward_unchecked(z, grad_a)
 
-    def _backward(self, z, grad_a):
-        a = self._forward(z)
+    def backward_unchecked(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        a = self.forward_unchecked(z)
         return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
 
 
@@ -218,12 +247,12 @@ _BY_NAME = {
 }
 
 
-def get(name):
+def get(name: str | ActivationFunction) -> ActivationFunction:
     """Return a new activation for ``name`` (one of the keys below), or ``name`` itself
     if it already is an activation instance.
 
     Valid names: ``"identity", "step", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"``.
     """
-    if isinstance(name, (Elementwise, Softmax)):
+    if isinstance(name, ActivationFunction):
         return name
     return lookup(name, _BY_NAME, "activation")()

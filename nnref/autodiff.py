@@ -313,7 +313,8 @@ class Tensor(Node):
     Jacobian (batch-first rows, as in :mod:`nnref.layers`):
 
     ===========================  =====================================================
-    ``Y = A @ B`` (2-D)          :math:`\partial L/\partial A = G B^\mathsf{T}`, :math:`\partial L/\partial B = A^\mathsf{T} G`
+    ``Y = A @ B`` (2-D)          :math:`\partial L/\partial A = G B^\mathsf{T}`,
+                                 :math:`\partial L/\partial B = A^\mathsf{T} G`
     ``Y = A + B`` (broadcast)    ``unbroadcast(G, A.shape)``, ``unbroadcast(G, B.shape)``
     ``Y = A * B`` (broadcast)    ``unbroadcast(G * B, A.shape)``, ``unbroadcast(G * A, B.shape)``
     ``Y = A.sum(axis)``          :math:`G` broadcast back over the summed axes

@@ -70,8 +70,13 @@ valid subgradient and its entries still sum to those of ``dY``. Average pooling 
 ``dY / K**2`` to every entry of the window. Overlapping windows (``S < K``) add up.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike, DTypeLike
 
 from . import initializers
 from ._checks import as_float_array, check_positive_int, check_shape
@@ -82,15 +87,19 @@ def _check_inputs(X, W, b, where):
     X = as_float_array(X, where, "X")
     W = as_float_array(W, where, "W")
     check_shape(W, ("K", "C_in", "C_out"), where, "W")
-    K, C_in, C_out = W.shape
+    _check_sequences(X, W.shape[0], W.shape[1], where)
+    if b is not None:
+        b = as_float_array(b, where, "b")
+        check_shape(b, (W.shape[2],), where, "b")
+    return X, W, b
+
+
+def _check_sequences(X, K, C_in, where):
+    """Check that ``X`` holds sequences of ``C_in`` channels, at least ``K`` long."""
     check_shape(X, ("N", "L", C_in), where, "X")
     if X.shape[1] < K:
         raise ValueError(f"{where} needs sequences at least as long as the kernel: "
                          f"got length L={X.shape[1]} and kernel size K={K}")
-    if b is not None:
-        b = as_float_array(b, where, "b")
-        check_shape(b, (C_out,), where, "b")
-    return X, W, b
 
 
 def _windows(X, K):
@@ -98,13 +107,30 @@ def _windows(X, K):
     return sliding_window_view(X, K, axis=1)
 
 
-def conv1d_forward(X, W, b):
-    """Return ``Y[n, t, o] = sum_{k,c} X[n, t+k, c] W[k, c, o] + b[o]``, shape ``(N, L-K+1, C_out)``."""
-    X, W, b = _check_inputs(X, W, b, "conv1d_forward")
+def _forward(X, W, b):
+    """The forward formula on checked arrays."""
     return np.einsum("ntck,kco->nto", _windows(X, W.shape[0]), W) + b
 
 
-def conv1d_backward(X, W, dY):
+def _backward(X, W, dY, dW, db):
+    """The backward formulas on checked arrays: write into ``dW``, ``db``; return ``dX``."""
+    K = W.shape[0]
+    L_out = dY.shape[1]
+    np.einsum("ntck,nto->kco", _windows(X, K), dY, out=dW)
+    np.sum(dY, axis=(0, 1), out=db)
+    dX = np.zeros_like(X, dtype=np.result_type(X, W, dY))
+    for k in range(K):  # output position t reads input position t + k through W[k]
+        dX[:, k:k + L_out, :] += dY @ W[k].T
+    return dX
+
+
+def conv1d_forward(X: ArrayLike, W: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """Return ``Y[n, t, o] = sum_{k,c} X[n, t+k, c] W[k, c, o] + b[o]``, shape ``(N, L-K+1, C_out)``."""
+    X, W, b = _check_inputs(X, W, b, "conv1d_forward")
+    return _forward(X, W, b)
+
+
+def conv1d_backward(X: ArrayLike, W: ArrayLike, dY: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(dX, dW, db)`` given the upstream gradient ``dY = dL/dY``.
 
     ``dX`` has the shape of ``X``, ``dW`` of ``W``, ``db`` is ``(C_out,)`` (the formulas are
@@ -114,18 +140,14 @@ def conv1d_backward(X, W, dY):
     X, W, _ = _check_inputs(X, W, None, where)
     K, _, C_out = W.shape
     N, L, _ = X.shape
-    L_out = L - K + 1
     dY = as_float_array(dY, where, "dY")
-    check_shape(dY, (N, L_out, C_out), where, "dY")
-    dW = np.einsum("ntck,nto->kco", _windows(X, K), dY)
-    db = dY.sum(axis=(0, 1))
-    dX = np.zeros_like(X, dtype=np.result_type(X, W, dY))
-    for k in range(K):  # output position t reads input position t + k through W[k]
-        dX[:, k:k + L_out, :] += dY @ W[k].T
+    check_shape(dY, (N, L - K + 1, C_out), where, "dY")
+    dW, db = np.zeros(W.shape, np.result_type(X, dY)), np.zeros(C_out, dY.dtype)
+    dX = _backward(X, W, dY, dW, db)
     return dX, dW, db
 
 
-def as_dense(W, L):
+def as_dense(W: ArrayLike, L: int) -> np.ndarray:
     """Return the dense matrix ``M`` of shape ``(L * C_in, L_out * C_out)`` equal to the convolution.
 
     With ``x = X[n].reshape(-1)`` (position-major, channel-minor) the convolution without
@@ -150,37 +172,39 @@ class Conv1D(Module):
     """A 1-D convolution layer (stride 1, no padding) with the nnref module interface.
 
     ``forward(X)`` maps ``(N, L, C_in)`` to ``(N, L - K + 1, C_out)``; ``backward(dY)``
-    returns ``dL/dX`` and fills ``grads["W"]`` (``(K, C_in, C_out)``) and ``grads["b"]``
-    (``(C_out,)``). The kernel is drawn like the weights of a dense layer of shape
+    returns ``dL/dX`` and writes ``grads["W"]`` (``(K, C_in, C_out)``) and ``grads["b"]``
+    (``(C_out,)``) in place. The kernel is drawn like the weights of a dense layer of shape
     ``(K * C_in, C_out)``, so that the variance rules see the true fan-in ``K * C_in`` of one
     output unit (He normal by default: std ``sqrt(2 / (K * C_in))``); the bias starts at 0.
+    Input is converted to ``dtype``. Weight decay applies to ``W``, not to ``b``.
     """
 
-    def __init__(self, C_in, C_out, K, init="he_normal", rng=None, dtype=np.float64):
-        super().__init__()
+    def __init__(self, C_in: int, C_out: int, K: int, init: str | Callable = "he_normal",
+                 rng: np.random.Generator | None = None, dtype: DTypeLike = np.float64):
         for name, value in (("C_in", C_in), ("C_out", C_out), ("K", K)):
             check_positive_int(value, "Conv1D", name)
+        super().__init__(dtype)
         W = initializers.get(init)((K * C_in, C_out), rng=rng)
-        W = np.asarray(W, dtype=dtype).reshape(K, C_in, C_out)
-        self.params = {"W": W, "b": np.zeros(C_out, dtype=dtype)}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.add_param("W", np.reshape(W, (K, C_in, C_out)), decay=True)
+        self.add_param("b", np.zeros(C_out), decay=False)
         self._X = None
 
     def __repr__(self):
         K, C_in, C_out = self.params["W"].shape
         return f"Conv1D(C_in={C_in}, C_out={C_out}, K={K})"
 
-    def forward(self, X):
-        """Return the convolution of ``X`` (``(N, L, C_in)``) with the kernel, plus the bias."""
-        Y = conv1d_forward(X, self.params["W"], self.params["b"])
-        self._X = as_float_array(X, f"{self!r}.forward", "X")
-        return Y
+    def _check_input(self, X, where):
+        K, C_in, _ = self.params["W"].shape
+        _check_sequences(X, K, C_in, where)
 
-    def backward(self, dY, input_grad=True):
-        """Store ``dL/dW``, ``dL/db`` in ``grads``; return ``dL/dX`` (``None`` if not ``input_grad``)."""
-        if self._X is None:
-            raise self._no_forward_yet()
-        dX, self.grads["W"], self.grads["b"] = conv1d_backward(self._X, self.params["W"], dY)
+    def _forward(self, X):
+        """The convolution of ``X`` (``(N, L, C_in)``) with the kernel, plus the bias."""
+        self._X = X
+        return _forward(X, self.params["W"], self.params["b"])
+
+    def _backward(self, dY, input_grad):
+        """Write ``dL/dW``, ``dL/db`` into ``grads``; return ``dL/dX`` (``None`` if not ``input_grad``)."""
+        dX = _backward(self._X, self.params["W"], dY, self.grads["W"], self.grads["b"])
         return dX if input_grad else None
 
 
@@ -222,6 +246,12 @@ def conv2d_output_size(size, K, stride=1, padding=0, where="conv2d_output_size")
 def _check_image(X, where, name="X", channels="C"):
     """``X`` as a float array of shape ``(N, H, W, channels)``, with a hint for the usual slips."""
     X = as_float_array(X, where, name)
+    _check_image_shape(X, where, name, channels)
+    return X
+
+
+def _check_image_shape(X, where, name="X", channels="C"):
+    """Check that the array ``X`` has shape ``(N, H, W, channels)``, with a hint for the usual slips."""
     if X.ndim != 4:
         hint = ""
         if X.ndim == 3:
@@ -235,7 +265,6 @@ def _check_image(X, where, name="X", channels="C"):
         raise ValueError(f"{where} expected {name} with {channels} channel(s) on the last axis, "
                          f"i.e. of shape (N, H, W, {channels}), got {X.shape} "
                          "(channels go last in nnref: (N, H, W, C), not (N, C, H, W))")
-    return X
 
 
 def _pad(X, padding):
@@ -260,10 +289,15 @@ def im2col(X, K, stride=1, padding=0):
     where = "im2col"
     X = _check_image(X, where)
     padding = _check_padding(padding, where)
-    N, H, W_, C = X.shape
-    H_out = conv2d_output_size(H, K, stride, padding, where)
-    W_out = conv2d_output_size(W_, K, stride, padding, where)
+    conv2d_output_size(X.shape[1], K, stride, padding, where)
+    conv2d_output_size(X.shape[2], K, stride, padding, where)
+    return _im2col(X, K, stride, padding)
+
+
+def _im2col(X, K, stride, padding):
+    """:func:`im2col` on a checked ``X`` whose windows fit."""
     windows = _windows2d(_pad(X, padding), K, stride)          # (N, H_out, W_out, C, K, K)
+    N, H_out, W_out, C = windows.shape[:4]
     return windows.transpose(0, 1, 2, 4, 5, 3).reshape(N * H_out * W_out, K * K * C)
 
 
@@ -321,13 +355,22 @@ def conv2d_backward(X, W, dY, stride=1, padding=0):
     return _conv2d_backward_cols(X.shape, cols, W, dY, stride, padding)
 
 
-def _conv2d_backward_cols(X_shape, cols, W, dY, stride, padding, dX=True):
-    """The backward pass given the forward's ``cols``; ``dX=False`` skips the input gradient."""
+def _conv2d_backward_cols(X_shape, cols, W, dY, stride, padding, dX=True, out=None):
+    """The backward pass given the forward's ``cols``; ``dX=False`` skips the input gradient.
+
+    ``out=(dW, db)`` writes the parameter gradients into those arrays (of ``dY``'s dtype)
+    instead of new ones.
+    """
     K, _, C_in, C_out = W.shape
     N, H, W_, _ = X_shape
     dY2 = dY.reshape(-1, C_out)                                  # one row per output position
-    dW = (cols.T @ dY2).reshape(W.shape)                         # sum over n, i, j
-    db = dY2.sum(axis=0)
+    if out is None:
+        dW = (cols.T @ dY2).reshape(W.shape)                     # sum over n, i, j
+        db = dY2.sum(axis=0)
+    else:
+        dW, db = out
+        np.matmul(cols.T, dY2, out=dW.reshape(K * K * C_in, C_out))  # a view: writes into dW
+        dY2.sum(axis=0, out=db)
     if not dX:
         return None, dW, db
     dcols = (dY2 @ W.reshape(K * K * C_in, C_out).T).reshape(*dY.shape[:3], K, K, C_in)
@@ -349,18 +392,16 @@ class Conv2D(Module):
     bias starts at 0. Parameters, gradients and outputs have ``dtype``.
     """
 
-    def __init__(self, C_in, C_out, K, stride=1, padding=0, init="he_normal", rng=None, dtype=np.float64):
-        super().__init__()
+    def __init__(self, C_in: int, C_out: int, K: int, stride: int = 1, padding: int = 0,
+                 init: str | Callable = "he_normal", rng: np.random.Generator | None = None,
+                 dtype: DTypeLike = np.float64):
         for name, value in (("C_in", C_in), ("C_out", C_out), ("K", K), ("stride", stride)):
             check_positive_int(value, "Conv2D", name)
         self.stride, self.padding = int(stride), _check_padding(padding, "Conv2D")
-        self.dtype = np.dtype(dtype)
-        if not np.issubdtype(self.dtype, np.floating):
-            raise ValueError(f"Conv2D expected a floating dtype, got {self.dtype}")
+        super().__init__(dtype)
         W = initializers.get(init)((K * K * C_in, C_out), rng=rng)
-        W = np.asarray(W, dtype=self.dtype).reshape(K, K, C_in, C_out)
-        self.params = {"W": W, "b": np.zeros(C_out, dtype=self.dtype)}
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.add_param("W", np.reshape(W, (K, K, C_in, C_out)), decay=True)
+        self.add_param("b", np.zeros(C_out), decay=False)
         self._cache = None
 
     def __repr__(self):
@@ -373,42 +414,39 @@ class Conv2D(Module):
         return (conv2d_output_size(H, K, self.stride, self.padding, f"{self!r} (height)"),
                 conv2d_output_size(W, K, self.stride, self.padding, f"{self!r} (width)"))
 
-    def forward(self, X):
+    def _check_input(self, X, where):
+        _check_image_shape(X, where, "X", self.params["W"].shape[2])
+        self.output_shape(X.shape[1], X.shape[2])               # raises if the windows do not fit
+
+    def _forward(self, X):
         """Return the convolution of ``X`` (``(N, H, W, C_in)``) with the kernel, plus the bias."""
-        where = f"{self!r}.forward"
         K, _, C_in, C_out = self.params["W"].shape
-        X = _check_image(X, where, "X", C_in).astype(self.dtype, copy=False)
-        H_out, W_out = self.output_shape(X.shape[1], X.shape[2])
-        cols = im2col(X, K, self.stride, self.padding)           # kept for backward
+        S, P = self.stride, self.padding
+        H_out, W_out = (X.shape[1] + 2 * P - K) // S + 1, (X.shape[2] + 2 * P - K) // S + 1
+        cols = _im2col(X, K, S, P)                               # kept for backward
         self._cache = (X.shape, cols)
         Y = cols @ self.params["W"].reshape(K * K * C_in, C_out)
         Y += self.params["b"]
         return Y.reshape(len(X), H_out, W_out, C_out)
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Write ``dL/dW``, ``dL/db`` into ``grads``; return ``dL/dX`` (``None`` if not ``input_grad``)."""
-        if self._cache is None:
-            raise self._no_forward_yet()
         X_shape, cols = self._cache
-        where = f"{self!r}.backward"
-        dY = as_float_array(dY, where, "dY", dtype=self.dtype)
-        check_shape(dY, (X_shape[0], *self.output_shape(*X_shape[1:3]), self.params["W"].shape[3]),
-                    where, "dY")
-        dX, dW, db = _conv2d_backward_cols(X_shape, cols, self.params["W"], dY, self.stride,
-                                           self.padding, dX=input_grad)
-        self.grads["W"][...] = dW      # in place: the arrays in grads stay the same objects
-        self.grads["b"][...] = db
+        dX, _, _ = _conv2d_backward_cols(X_shape, cols, self.params["W"], dY, self.stride, self.padding,
+                                         dX=input_grad, out=(self.grads["W"], self.grads["b"]))
         return dX
 
 
-class Pool2D(Module):
-    """Base class of :class:`MaxPool2D` and :class:`AvgPool2D`: window size ``K``, ``stride`` (``K`` if ``None``), shapes.
+class _Pool2D(Module):
+    """Base of :class:`MaxPool2D` and :class:`AvgPool2D`: window size ``K``, ``stride`` (``K`` if ``None``), shapes.
 
-    Pooling layers have no parameters (``params`` and ``grads`` are empty).
+    Pooling layers have no parameters (``params`` and ``grads`` are empty) and keep the float
+    dtype of their input (``dtype=None``). (Private: not a layer of its own, so the contract
+    tests, which cover every public module class, skip it.)
     """
 
-    def __init__(self, K, stride=None):
-        super().__init__()
+    def __init__(self, K: int, stride: int | None = None):
+        super().__init__()  # no parameters: dtype None
         name = type(self).__name__
         check_positive_int(K, name, "K")
         if stride is not None:
@@ -425,19 +463,9 @@ class Pool2D(Module):
         return (conv2d_output_size(H, self.K, self.stride, 0, f"{self!r} (height)"),
                 conv2d_output_size(W, self.K, self.stride, 0, f"{self!r} (width)"))
 
-    def _windows(self, X, where):
-        """Checked ``X`` and the ``(N, H_out, W_out, C, K, K)`` view of its windows."""
-        X = _check_image(X, where)
+    def _check_input(self, X, where):
+        _check_image_shape(X, where)
         self.output_shape(X.shape[1], X.shape[2])               # raises if the windows do not fit
-        return X, _windows2d(X, self.K, self.stride)
-
-    def _check_dY(self, dY, where):
-        if self._cache is None:
-            raise self._no_forward_yet()
-        X_shape = self._cache[0]
-        dY = as_float_array(dY, where, "dY")
-        check_shape(dY, (X_shape[0], *self.output_shape(*X_shape[1:3]), X_shape[3]), where, "dY")
-        return X_shape, dY
 
     def _scatter(self, X_shape, dY, weights, dtype):
         """``dX`` where window offset ``(p, q)`` of output ``(i, j)`` gets ``dY * weights[..., p, q]``."""
@@ -446,7 +474,7 @@ class Pool2D(Module):
         return _col2im_add(dX, dcols.transpose(0, 1, 2, 4, 5, 3), self.K, self.stride)
 
 
-class MaxPool2D(Pool2D):
+class MaxPool2D(_Pool2D):
     """Max pooling on ``(N, H, W, C)``: ``Y[n, i, j, c] = max_{p,q} X[n, S*i+p, S*j+q, c]``.
 
     Output shape ``(N, (H - K) / S + 1, (W - K) / S + 1, C)`` with ``S = stride`` (``K`` if
@@ -455,43 +483,41 @@ class MaxPool2D(Pool2D):
     in row-major order (``np.argmax``'s choice). Overlapping windows add up.
     """
 
-    def forward(self, X):
+    def _forward(self, X):
         """Return the maximum of every ``K x K`` window, channel by channel."""
-        X, windows = self._windows(X, f"{self!r}.forward")
+        windows = _windows2d(X, self.K, self.stride)             # (N, H_out, W_out, C, K, K)
         N, H_out, W_out, C = windows.shape[:4]
         flat = windows.reshape(N, H_out, W_out, C, self.K * self.K)   # copies: windows is a view
         first_max = flat.argmax(axis=-1)                               # ties: the first one
         self._cache = (X.shape, first_max)
         return np.take_along_axis(flat, first_max[..., None], axis=-1)[..., 0]
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Return ``dL/dX``: ``dY`` routed to the (first) maximum of each window, zeros elsewhere."""
-        X_shape, dY = self._check_dY(dY, f"{self!r}.backward")
         if not input_grad:
             return None
-        first_max = self._cache[1]
+        X_shape, first_max = self._cache
         one_hot = first_max[..., None] == np.arange(self.K * self.K)   # (N, H_out, W_out, C, K*K)
         weights = one_hot.reshape(*first_max.shape, self.K, self.K)
         return self._scatter(X_shape, dY, weights, dY.dtype)
 
 
-class AvgPool2D(Pool2D):
+class AvgPool2D(_Pool2D):
     """Average pooling on ``(N, H, W, C)``: ``Y[n, i, j, c] = (1/K^2) sum_{p,q} X[n, S*i+p, S*j+q, c]``.
 
     Output shape as for :class:`MaxPool2D`. ``backward(dY)`` gives every entry of a window
     ``dY / K^2``; overlapping windows add up.
     """
 
-    def forward(self, X):
+    def _forward(self, X):
         """Return the mean of every ``K x K`` window, channel by channel."""
-        X, windows = self._windows(X, f"{self!r}.forward")
         self._cache = (X.shape,)
-        return windows.mean(axis=(-2, -1))
+        return _windows2d(X, self.K, self.stride).mean(axis=(-2, -1))
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         """Return ``dL/dX``: ``dY / K**2`` spread over each window."""
-        X_shape, dY = self._check_dY(dY, f"{self!r}.backward")
         if not input_grad:
             return None
+        X_shape, = self._cache
         weights = np.full((self.K, self.K), 1.0 / (self.K * self.K), dtype=dY.dtype)
         return self._scatter(X_shape, dY, weights, dY.dtype)

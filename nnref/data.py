@@ -7,6 +7,8 @@ regression, targets of shape ``(N, 1)``. Random data sets draw from ``rng`` (a
 ``rng=np.random.default_rng(0)`` makes them reproducible.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ._checks import check_positive_int
@@ -21,8 +23,10 @@ def _check_noise(noise, where):
         raise ValueError(f"{where} expected noise >= 0, got {noise!r}")
 
 
-def xor():
-    """The four points of XOR in Zaupa's order: ``(0,0), (0,1), (1,0), (1,1)`` with labels ``0, 1, 1, 0``.
+def xor() -> tuple[np.ndarray, np.ndarray]:
+    """The four points of XOR: ``(0,0), (0,1), (1,0), (1,1)`` with labels ``0, 1, 1, 0``.
+
+    In the order of the notes on training neural networks (Zaupa; see the References page).
 
     ``X`` has shape ``(4, 2)``, ``y`` shape ``(4,)``.
     """
@@ -31,8 +35,9 @@ def xor():
     return X, y
 
 
-def housing(n=50, rng=None, noise=0.1):
-    """House size -> price, Chadha's regression example (with invented numbers).
+def housing(n: int = 50, rng: np.random.Generator | None = None, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """House size -> price, the regression example of the notes on neural networks and
+    vectorization (with invented numbers; see the References page).
 
     Sizes ``x`` are uniform in [0.5, 3.5] (thousands of square feet); prices (hundreds
     of thousands of dollars) follow a line with a floor at zero, ``max(0, 1.5 (x - 1))``,
@@ -47,7 +52,7 @@ def housing(n=50, rng=None, noise=0.1):
     return size, np.maximum(price, 0.0)
 
 
-def moons(n=200, noise=0.1, rng=None):
+def moons(n: int = 200, noise: float = 0.1, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles ("two moons"), a classic non-linearly separable set.
 
     Class 0 lies on the upper half circle of radius 1 around (0, 0), class 1 on the lower
@@ -68,7 +73,8 @@ def moons(n=200, noise=0.1, rng=None):
     return X[order], y[order]
 
 
-def spirals(n=300, classes=3, rng=None, noise=0.2):
+def spirals(n: int = 300, classes: int = 3, rng: np.random.Generator | None = None,
+            noise: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spiral arms, one per class (the classic toy set of CS231n).
 
     Points of arm ``k`` have radius ``r`` evenly spaced in [0, 1] and angle
@@ -89,7 +95,7 @@ def spirals(n=300, classes=3, rng=None, noise=0.2):
     return X[order], y[order]
 
 
-def digits():
+def digits() -> tuple[np.ndarray, np.ndarray]:
     """The 1797 handwritten digits (8 x 8 pixels) bundled with scikit-learn (no download).
 
     ``X (1797, 64)``: pixel intensities scaled from 0..16 to [0, 1] (divided by 16), one

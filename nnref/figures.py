@@ -12,14 +12,23 @@ matplotlib ``Axes``. From it:
 
 The figures of chapter 1 (a neuron, a network diagram) are here too. matplotlib and
 ipywidgets are imported inside the functions that need them, so ``import nnref`` never
-imports them (DESIGN.md section 4).
+imports them (ARCHITECTURE.md, "Which part may use which").
 """
 
+from __future__ import annotations
+
+import base64
 import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import activations
+
+if TYPE_CHECKING:  # for the type hints only: these are imported lazily, where they are used
+    import ipywidgets
+    import matplotlib.axes
 
 # matplotlib's HTML player links Font Awesome 4 from a CDN for its button icons. The book
 # must load nothing from another host, so the link is dropped and each icon becomes a
@@ -33,7 +42,7 @@ _ICONS = {  # characters that common fonts have (no media-control symbols)
 _ICON = re.compile(r'<i class="(fa [^"]*)"></i>')
 
 
-def offline_jshtml(html):
+def offline_jshtml(html: str) -> str:
     """Return matplotlib's ``to_jshtml`` output with no reference to another host.
 
     Raises ``ValueError`` if the player still names an ``http(s)`` URL afterwards (a
@@ -66,7 +75,7 @@ def _check_params(draw, params, where):
         raise ValueError(f"{where} needs at least one parameter to vary")
 
 
-def widget(draw, figsize=(5, 4), **sliders):
+def widget(draw: Callable, figsize: tuple[float, float] = (5, 4), **sliders: tuple) -> ipywidgets.VBox:
     """Return an ipywidgets box: one slider per parameter and the figure ``draw`` makes.
 
     ``sliders`` maps each parameter of ``draw(ax, **params)`` to ``(min, max, step, value)``.
@@ -97,20 +106,64 @@ def widget(draw, figsize=(5, 4), **sliders):
     return ipywidgets.VBox([ipywidgets.HBox(list(controls.values())), output])
 
 
-def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72):
-    """Return the frames of ``draw`` as a self-contained HTML player (``IPython.display.HTML``).
+# The player's layout and names, for a phone and for a screen reader: the slider and the
+# buttons wrap to the width of the column, the picture and the slider get names.
+_PLAYER_CSS = """
+<style>
+.animation { max-width: 100%; }
+.animation img { max-width: 100%; height: auto; }
+input[type=range].anim-slider { width: 100%; max-width: 374px; }
+.anim-buttons { display: flex; flex-wrap: wrap; justify-content: center; gap: 2px; }
+.anim-buttons button { min-width: 2.2rem; min-height: 2.2rem; }
+.anim-state { display: flex; flex-wrap: wrap; justify-content: center; gap: 0 0.5rem; }
+</style>
+"""
+
+
+def _player_markup(html, alt, start, n_frames):
+    """Name the player's parts, show frame ``start`` before any script runs, open there."""
+    from html import escape
+
+    ident = re.search(r'id="_anim_img([0-9a-f]+)"', html)
+    if ident is None:
+        raise ValueError("figures.animation: matplotlib's player template changed (no _anim_img id)")
+    ident = ident.group(1)
+    frames = re.findall(r'frames\[(\d+)\] = "(data:image/[^"]*)"', html)
+    first = dict(frames).get(str(start), "")
+    html = html.replace(f'<img id="_anim_img{ident}">',
+                        f'<img id="_anim_img{ident}" alt="{escape(alt)}" src="{first}">')
+    html = html.replace(f'<input id="_anim_slider{ident}" type="range"',
+                        f'<input id="_anim_slider{ident}" type="range" aria-label="Frame (1 to {n_frames})"')
+    # A button's text is a symbol (|◀, ▶, +): hidden from screen readers, which read its label.
+    html = re.sub(r'(aria-label="[^"]*" onclick="[^"]*">)\s*([^<]*?)\s*</button>',
+                  r'\1<span aria-hidden="true">\2</span></button>', html)
+    # Open on frame `start`: matplotlib's player always starts on frame 0.
+    html = re.sub(rf"(anim{ident} = new Animation\([^;]*\);)",
+                  rf"\1\n        anim{ident}.set_frame({start});", html)
+    return html
+
+
+def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72, *, caption=None, alt=None, start=0):
+    """Return the frames of ``draw`` as a self-contained HTML player (a :class:`Player`).
 
     ``frames`` is a list of parameter dicts; frame ``k`` is ``draw(ax, **frames[k])``. The
     player (play/step buttons and a frame slider) is plain JavaScript with the frames embedded
     as images, so it works in the static book with no kernel and no network.
+
+    ``caption`` is shown under the player (a ``<figure>`` with a ``<figcaption>``); ``alt``
+    describes the picture for a screen reader (default: the caption). ``start`` is the frame
+    the player opens on (and the one printed): pick a telling one, not a diverged run.
     """
-    from IPython.display import HTML
+    from html import escape
+
     from matplotlib.animation import FuncAnimation
 
     frames = list(frames)
     if not frames:
         raise ValueError("figures.animation needs at least one frame")
     _check_params(draw, frames[0], "figures.animation")
+    if not 0 <= start < len(frames):
+        raise ValueError(f"figures.animation: start={start} is not a frame (0 to {len(frames) - 1})")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
 
@@ -121,10 +174,33 @@ def animation(draw, frames, figsize=(5, 4), interval=400, dpi=72):
     anim = FuncAnimation(fig, show, frames=len(frames), interval=interval)
     html = offline_jshtml(anim.to_jshtml(default_mode="loop"))
     plt.close(fig)  # the player holds the frames; do not also show the last one as a figure
-    return HTML(html)
+    alt = alt or caption or f"Animation of {len(frames)} frames"
+    html = _player_markup(html, alt, start, len(frames)) + _PLAYER_CSS
+    # mathjax_process: the book's MathJax typesets only elements marked for it, so that
+    # math written \\(...\\) in a caption is typeset.
+    figcaption = f'<figcaption class="mathjax_process"><p>{escape(caption)}</p></figcaption>' if caption else ""
+    first = re.search(rf'frames\[{start}\] = "data:image/png;base64,([^"]*)"', html)
+    return Player(f'<figure class="nnbook-animation">{html}{figcaption}</figure>',
+                  base64.b64decode(first.group(1)) if first else None)
 
 
-def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):
+class Player:
+    """What :func:`animation` returns: the HTML player (``.data``), which JupyterLab and the
+    HTML book show, and the opening frame as a PNG, which the PDF book shows instead."""
+
+    def __init__(self, html, png=None):
+        self.data = html
+        self.png = png
+
+    def _repr_html_(self):
+        return self.data
+
+    def _repr_png_(self):
+        return self.png
+
+
+def neuron_boundary(ax: matplotlib.axes.Axes, w1: float, w2: float, b: float,
+                    activation: str | activations.ActivationFunction = "sigmoid", lim: float = 3.0) -> None:
     r"""Draw what one neuron :math:`a = f(w_1 x_1 + w_2 x_2 + b)` computes over the plane.
 
     The colours show :math:`a` on :math:`[-\ell, \ell]^2` (:math:`\ell` = ``lim``); the black
@@ -155,7 +231,7 @@ def neuron_boundary(ax, w1, w2, b, activation="sigmoid", lim=3.0):
            title=f"$w = ({w1:.1f}, {w2:.1f})$, $b = {b:.1f}$")
 
 
-def draw_network(ax, sizes, labels=("x", "a", "y")):
+def draw_network(ax: matplotlib.axes.Axes, sizes: Sequence[int], labels: Sequence[str] = ("x", "a", "y")) -> None:
     r"""Draw a fully connected feed-forward network with ``sizes[l]`` units in layer ``l``.
 
     Layer 0 is the input; every unit of a layer is connected to every unit of the next one.

@@ -10,12 +10,18 @@ analytic gradient typically agrees to a relative error below ``1e-7``, while a w
 float32 the rounding error of ``f`` swamps the difference.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import check_same_shape
+from .layers import Module
 
 
-def numerical_gradient(f, x, eps=1e-6):
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Return the central-difference gradient of ``f()`` with respect to the array ``x``.
 
     ``f`` takes no arguments and returns a scalar that depends on ``x``; each entry of
@@ -40,7 +46,10 @@ def numerical_gradient(f, x, eps=1e-6):
     return grad
 
 
-def rel_error(a, b, floor=np.finfo(np.float64).tiny):
+_TINY = float(np.finfo(np.float64).tiny)
+
+
+def rel_error(a: ArrayLike, b: ArrayLike, floor: float = _TINY) -> float:
     """Return the maximum elementwise relative error ``|a - b| / max(|a| + |b|, floor)``.
 
     0 means equal; two zeros count as equal. ``a`` and ``b`` must have the same shape.
@@ -55,7 +64,8 @@ def rel_error(a, b, floor=np.finfo(np.float64).tiny):
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)))
 
 
-def check_module(module, X, rng=None, eps=1e-6):
+def check_module(module: Module, X: ArrayLike, rng: np.random.Generator | None = None,
+                 eps: float = 1e-6) -> dict[str, float]:
     """Compare a module's backward pass with central differences; return relative errors.
 
     Uses the scalar ``L = sum(dY * module.forward(X))`` for a random upstream gradient

@@ -16,7 +16,8 @@ The API (keep these names stable: every notebook uses them)
     "… calls nnref's reference …"; the untouched stub (``NotImplementedError``) fails with
     "… not answered yet …"; an answer that changes its input arrays in place fails too.
     ``disable`` lists what to disable (nnref modules, classes or functions); the default
-    is every nnref module except ``grading``, ``data`` and ``figures``. Pass e.g. ``disable=[nnref.losses]`` when a part may use the
+    is every nnref module except ``grading``, ``data``, ``figures`` and ``plain``. Pass e.g.
+    ``disable=[nnref.losses]`` when a part may use the
     reference for what earlier parts taught.
 ``check_array(actual, expected, name, *, batch_size=None, per_example=None, mistakes=None, rtol=1e-6, atol=1e-9)``
     Raises ``AssertionError`` naming the likely bug when ``actual`` is not ``expected``:
@@ -166,7 +167,7 @@ _BLOCKED_BODY = ('raise __import__("nnref.grading", fromlist=["_"])._reference_c
                  '__import__("sys")._getframe().f_code.co_qualname)')
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _blocked_code(freevars):
     """A code object running ``_BLOCKED_BODY`` with exactly these free variables.
 
@@ -291,6 +292,7 @@ class StudentError(Exception):
 
     def __init__(self, func, ename, evalue, traceback_lines):
         super().__init__(f"{_describe(func)} raised {ename}: {evalue}")
+        self.function = _describe(func)
         self.ename, self.evalue, self.traceback_lines = ename, evalue, list(traceback_lines)
 
 

@@ -21,6 +21,10 @@ layers (variance ``2 / (fan_in + fan_out)``); He doubles the forward variance
 have the same variance as their normal twins (``Var U(-r, r) = r**2 / 3``).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from ._checks import check_positive_int, lookup
@@ -46,44 +50,44 @@ def _rng(rng):
     return np.random.default_rng() if rng is None else rng
 
 
-def zeros(shape, rng=None):
+def zeros(shape: int | Sequence[int], rng: np.random.Generator | None = None) -> np.ndarray:
     """Return zeros of ``shape``. ``rng`` is accepted (and unused) so that every
     initializer can be called as ``init(shape, rng=rng)``."""
     return np.zeros(_shape(shape, "zeros"))
 
 
-def constant(shape, value, rng=None):
+def constant(shape: int | Sequence[int], value: float, rng: np.random.Generator | None = None) -> np.ndarray:
     """Return an array of ``shape`` filled with ``value`` (``rng`` unused, as in :func:`zeros`)."""
     return np.full(_shape(shape, "constant"), float(value))
 
 
-def normal(shape, std=0.1, rng=None):
+def normal(shape: int | Sequence[int], std: float = 0.1, rng: np.random.Generator | None = None) -> np.ndarray:
     """Return samples of ``N(0, std**2)`` of ``shape``."""
     if not std >= 0:
         raise ValueError(f"normal expected std >= 0, got {std!r}")
     return _rng(rng).normal(0.0, std, size=_shape(shape, "normal"))
 
 
-def xavier_uniform(shape, rng=None):
+def xavier_uniform(shape: Sequence[int], rng: np.random.Generator | None = None) -> np.ndarray:
     """Return ``U(-r, r)`` samples, ``r = sqrt(6 / (fan_in + fan_out))`` (variance ``2/(fan_in+fan_out)``)."""
     fan_in, fan_out = _fans(shape, "xavier_uniform")
     r = np.sqrt(6.0 / (fan_in + fan_out))
     return _rng(rng).uniform(-r, r, size=(fan_in, fan_out))
 
 
-def xavier_normal(shape, rng=None):
+def xavier_normal(shape: Sequence[int], rng: np.random.Generator | None = None) -> np.ndarray:
     """Return ``N(0, 2 / (fan_in + fan_out))`` samples."""
     fan_in, fan_out = _fans(shape, "xavier_normal")
     return _rng(rng).normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 
 
-def he_normal(shape, rng=None):
+def he_normal(shape: Sequence[int], rng: np.random.Generator | None = None) -> np.ndarray:
     """Return ``N(0, 2 / fan_in)`` samples."""
     fan_in, fan_out = _fans(shape, "he_normal")
     return _rng(rng).normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 
 
-def he_uniform(shape, rng=None):
+def he_uniform(shape: Sequence[int], rng: np.random.Generator | None = None) -> np.ndarray:
     """Return ``U(-r, r)`` samples, ``r = sqrt(6 / fan_in)`` (variance ``2 / fan_in``)."""
     fan_in, fan_out = _fans(shape, "he_uniform")
     r = np.sqrt(6.0 / fan_in)
@@ -101,7 +105,7 @@ _BY_NAME = {
 }
 
 
-def get(name):
+def get(name: str | Callable) -> Callable:
     """Return the initializer function called ``name``, or ``name`` itself if it is callable.
 
     Valid names: ``"zeros", "constant", "normal", "xavier_uniform", "xavier_normal",

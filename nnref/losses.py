@@ -12,20 +12,47 @@ Shapes are checked strictly: ``y_hat`` and ``y`` must have the same shape (an ``
 target against an ``(N, 1)`` prediction would otherwise broadcast to ``(N, N)`` and give a
 silently wrong loss). The exceptions are :class:`CrossEntropy` and
 :class:`SoftmaxCrossEntropy`, which also take integer class labels of shape ``(N,)``.
+
+Each loss declares whether accuracy means anything for it (``has_accuracy``: the
+classification losses) and, if so, how to count the correct predictions
+(``correct_count``); :func:`nnref.training.fit` reports accuracy only for those.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._checks import as_float_array, check_same_shape, check_shape, lookup
 
 
 class Loss:
-    """Base class: validation of the inputs and ``__call__ = forward``."""
+    """Base class: validation of the inputs, ``__call__ = forward``, whether accuracy applies.
 
-    def __call__(self, y_hat, y):
+    A subclass overrides :meth:`forward` and :meth:`backward` (and :meth:`forward_backward`
+    if the two share work); a classification loss sets ``has_accuracy = True`` and overrides
+    :meth:`correct_count`.
+    """
+
+    #: Whether accuracy means anything for this loss (True for the classification losses).
+    has_accuracy = False
+
+    def __call__(self, y_hat: ArrayLike, y: ArrayLike) -> float:
         return self.forward(y_hat, y)
 
-    def forward_backward(self, y_hat, y):
+    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
+        """Return the loss, the mean over the examples of the batch."""
+        raise NotImplementedError
+
+    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
+        """Return ``dL/dy_hat`` (shape and dtype of ``y_hat``), including the ``1/N`` of the mean."""
+        raise NotImplementedError
+
+    def correct_count(self, y_hat: np.ndarray, y: np.ndarray) -> int:
+        """Return how many rows of ``y_hat`` predict the class of ``y`` (classification losses only)."""
+        raise TypeError(f"{self!r} is not a classification loss: accuracy has no meaning for it")
+
+    def forward_backward(self, y_hat: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
         """Return ``(forward(y_hat, y), backward(y_hat, y))``: the loss and its gradient.
 
         What a training step needs; losses that share work between the two override it.
@@ -53,20 +80,20 @@ class SquaredError(Loss):
     the gradient simply ``(y_hat - y)/N``. Gradient: ``dL/dy_hat = 2c (y_hat - y) / N``.
     """
 
-    def __init__(self, half=False):
+    def __init__(self, half: bool = False):
         self.half = bool(half)
         self._c = 0.5 if self.half else 1.0
 
     def __repr__(self):
         return f"SquaredError(half={self.half})"
 
-    def forward(self, y_hat, y):
+    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
         """Return the mean over examples of the summed squared differences."""
         y_hat, y = self._inputs(y_hat, y, "forward")
         d = y_hat - y
         return float(self._c * np.sum(d * d) / len(y_hat))
 
-    def backward(self, y_hat, y):
+    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return ``2c (y_hat - y) / N``."""
         y_hat, y = self._inputs(y_hat, y, "backward")
         return (2 * self._c / len(y_hat)) * (y_hat - y)
@@ -79,12 +106,12 @@ class AbsoluteError(Loss):
     we use 0 (NumPy's ``sign(0)``).
     """
 
-    def forward(self, y_hat, y):
+    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
         """Return the mean over examples of the summed absolute differences."""
         y_hat, y = self._inputs(y_hat, y, "forward")
         return float(np.sum(np.abs(y_hat - y)) / len(y_hat))
 
-    def backward(self, y_hat, y):
+    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return ``sign(y_hat - y) / N``."""
         y_hat, y = self._inputs(y_hat, y, "backward")
         return np.sign(y_hat - y) / len(y_hat)
@@ -111,20 +138,42 @@ class BinaryCrossEntropy(Loss):
     ``dL/dp = (p - y) / (p (1 - p)) / N``.
 
     ``p`` is clipped to ``[eps, 1 - eps]`` first (see ``_clip_probabilities``), so the
-    loss stays finite when a sigmoid saturates.
+    loss stays finite when a sigmoid saturates. For accuracy, an output counts as class 1
+    when it is above 0.5.
     """
 
-    def forward(self, y_hat, y):
+    has_accuracy = True
+
+    def correct_count(self, y_hat: np.ndarray, y: np.ndarray) -> int:
+        """Return how many rows have every output on the right side of 0.5."""
+        return int(np.sum(np.all((y_hat > 0.5) == (y > 0.5), axis=1)))
+
+    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
         """Return the mean binary cross-entropy."""
         y_hat, y = self._inputs(y_hat, y, "forward")
         p = _clip_probabilities(y_hat, f"{self!r}.forward")
         return float(-np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)) / len(p))
 
-    def backward(self, y_hat, y):
+    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return ``(p - y) / (p (1 - p) N)`` with ``p`` clipped."""
         y_hat, y = self._inputs(y_hat, y, "backward")
         p = _clip_probabilities(y_hat, f"{self!r}.backward")
         return (p - y) / (p * (1 - p) * len(p))
+
+
+class MulticlassLoss(Loss):
+    """Base class of the multi-class losses: the predicted class of a row is the argmax of its outputs."""
+
+    has_accuracy = True
+
+    def correct_count(self, y_hat: np.ndarray, y: np.ndarray) -> int:
+        """Return how many rows of ``y_hat`` have their argmax at the class of ``y``.
+
+        ``y`` holds integer labels ``(N,)`` or one-hot rows ``(N, K)`` (argmax of logits or
+        probabilities alike).
+        """
+        labels = y if y.ndim == 1 else y.argmax(axis=1)
+        return int((y_hat.argmax(axis=1) == labels).sum())
 
 
 def _class_targets(z, y, where):
@@ -151,7 +200,7 @@ def _class_targets(z, y, where):
     return y
 
 
-class CrossEntropy(Loss):
+class CrossEntropy(MulticlassLoss):
     """Cross-entropy (negative log-likelihood) on class probabilities ``p = y_hat`` of shape ``(N, K)``:
 
     ``L = -(1/N) sum_n sum_k y[n,k] log p[n,k]``, i.e. ``-(1/N) sum_n log p[n, y_n]`` for
@@ -159,7 +208,7 @@ class CrossEntropy(Loss):
     ``p`` is clipped as in :class:`BinaryCrossEntropy`.
     """
 
-    def forward(self, y_hat, y):
+    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
         """Return the mean negative log-probability of the true classes."""
         where = f"{self!r}.forward"
         p = as_float_array(y_hat, where, "y_hat")
@@ -169,7 +218,7 @@ class CrossEntropy(Loss):
             return float(-np.sum(np.log(p[np.arange(len(p)), y])) / len(p))
         return float(-np.sum(y * np.log(p)) / len(p))
 
-    def backward(self, y_hat, y):
+    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return ``-y / (p N)`` (shape ``(N, K)``)."""
         where = f"{self!r}.backward"
         p = as_float_array(y_hat, where, "y_hat")
@@ -183,7 +232,7 @@ class CrossEntropy(Loss):
         return -y / (p * len(p))
 
 
-class SoftmaxCrossEntropy(Loss):
+class SoftmaxCrossEntropy(MulticlassLoss):
     """Softmax followed by cross-entropy, fused, on logits ``z = y_hat`` of shape ``(N, K)``.
 
     ``L = (1/N) sum_n [logsumexp(z[n]) - z[n, y_n]]`` and ``dL/dz = (softmax(z) - onehot(y)) / N``.
@@ -199,15 +248,19 @@ class SoftmaxCrossEntropy(Loss):
         where = f"{self!r}.{method}"
         z = as_float_array(y_hat, where, "y_hat")
         y = _class_targets(z, y, where)
-        s = z - z.max(axis=1, keepdims=True)
+        # Row maxima and row sums of an (N, K) matrix with short rows: np.fmax.reduce and a
+        # product with a column of ones are several times faster than z.max(axis=1) and
+        # e.sum(axis=1) (measured 6 and 3 us against 28 and 6 us for 128 x 10 float32).
+        # z holds no NaN (checked above), and there fmax is max.
+        s = z - np.fmax.reduce(z, axis=1, keepdims=True)
         e = np.exp(s)
-        return s, e, e.sum(axis=1, keepdims=True), y
+        return s, e, e @ np.ones((e.shape[1], 1), e.dtype), y
 
     @staticmethod
     def _mean_nll(s, total, y):
         """``(1/N) sum_n -log softmax(z)[n, y_n]``, or ``-(1/N) sum y log softmax(z)`` for one-hot ``y``."""
         if y.ndim == 1:
-            return float(np.sum(np.log(total[:, 0]) - s[np.arange(len(s)), y]) / len(s))
+            return float((np.log(total[:, 0]) - s[np.arange(len(s)), y]).sum() / len(s))
         return float(np.sum(y * (np.log(total) - s)) / len(s))
 
     @staticmethod
@@ -221,17 +274,17 @@ class SoftmaxCrossEntropy(Loss):
             grad -= y / n
         return grad
 
-    def forward(self, y_hat, y):
+    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
         """Return the mean cross-entropy of ``softmax(y_hat)`` against ``y``."""
         s, _, total, y = self._exponentials(y_hat, y, "forward")
         return self._mean_nll(s, total, y)
 
-    def backward(self, y_hat, y):
+    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return ``(softmax(y_hat) - onehot(y)) / N``."""
         _, e, total, y = self._exponentials(y_hat, y, "backward")
         return self._gradient(e, total, y)
 
-    def forward_backward(self, y_hat, y):
+    def forward_backward(self, y_hat: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
         """Return ``(forward(y_hat, y), backward(y_hat, y))``, computing the exponentials once."""
         s, e, total, y = self._exponentials(y_hat, y, "forward_backward")
         return self._mean_nll(s, total, y), self._gradient(e, total, y)
@@ -246,7 +299,7 @@ _BY_NAME = {
 }
 
 
-def get(name):
+def get(name: str | Loss) -> Loss:
     """Return a new loss for ``name``, or ``name`` itself if it already is a :class:`Loss`.
 
     Valid names: ``"squared_error", "absolute_error", "binary_cross_entropy",

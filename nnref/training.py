@@ -1,4 +1,5 @@
-"""Training loop: minibatch stochastic gradient descent (Ruiz's pseudocode).
+"""Training loop: minibatch stochastic gradient descent (the pseudocode of the notes on
+back-propagation, MIT 6.390; see the References page).
 
 ::
 
@@ -21,23 +22,28 @@ evaluation mode (so that batch normalization uses its running statistics and dro
 every unit); each puts back the modes the model and its modules had when it was called.
 """
 
+from __future__ import annotations
+
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from . import losses as _losses
 from ._checks import check_positive_int
+from .layers import Module
+from .optimizers import Optimizer
 
 
 @dataclass
 class History:
     """Per-epoch metrics returned by :func:`fit` (one list entry per epoch).
 
-    ``train_accuracy``/``val_accuracy`` are recorded for the cross-entropy losses only
-    (accuracy has no meaning for regression); ``val_loss``/``val_accuracy`` stay empty
-    without validation data.
+    ``train_accuracy``/``val_accuracy`` are recorded only for losses whose ``has_accuracy``
+    is true, the classification losses (accuracy has no meaning for regression);
+    ``val_loss``/``val_accuracy`` stay empty without validation data.
     """
 
     train_loss: list = field(default_factory=list)
@@ -46,7 +52,7 @@ class History:
     val_accuracy: list = field(default_factory=list)
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         """Number of epochs recorded."""
         return len(self.train_loss)
 
@@ -73,25 +79,18 @@ def _mode(model, training):
             module.train(mode)
 
 
-def _is_classification(loss):
-    """Accuracy makes sense for the classification losses (the cross-entropies)."""
-    return isinstance(loss, (_losses.BinaryCrossEntropy, _losses.CrossEntropy, _losses.SoftmaxCrossEntropy))
+def correct_count(y_hat: np.ndarray, y: np.ndarray, loss: _losses.Loss) -> int:
+    """Return how many rows of ``y_hat`` predict the right class of ``y``, as ``loss`` counts them.
 
-
-def correct_count(y_hat, y, loss):
-    """Return how many rows of ``y_hat`` predict the right class of ``y``.
-
-    Classes are ``argmax`` over the outputs (of logits or probabilities alike); with
-    :class:`~nnref.losses.BinaryCrossEntropy` an output counts as class 1 when > 0.5.
-    ``y`` holds integer labels ``(N,)`` or one-hot rows ``(N, K)``.
+    The same as ``loss.correct_count(y_hat, y)``: classes are the ``argmax`` over the outputs
+    (of logits or probabilities alike); with :class:`~nnref.losses.BinaryCrossEntropy` an
+    output counts as class 1 when > 0.5. ``y`` holds integer labels ``(N,)`` or one-hot rows
+    ``(N, K)``. Raises ``TypeError`` for a loss without accuracy (``loss.has_accuracy`` false).
     """
-    if isinstance(loss, _losses.BinaryCrossEntropy):
-        return int(np.sum(np.all((y_hat > 0.5) == (y > 0.5), axis=1)))
-    labels = y if y.ndim == 1 else y.argmax(axis=1)
-    return int(np.sum(y_hat.argmax(axis=1) == labels))
+    return _losses.get(loss).correct_count(np.asarray(y_hat), np.asarray(y))
 
 
-def predict(model, X, batch_size=1024):
+def predict(model: Module, X: ArrayLike, batch_size: int = 1024) -> np.ndarray:
     """Return ``model``'s outputs for ``X``, computed ``batch_size`` rows at a time.
 
     For a classifier ending in logits, ``predict(model, X).argmax(axis=1)`` gives the labels.
@@ -105,7 +104,8 @@ def predict(model, X, batch_size=1024):
         return np.concatenate([model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
 
 
-def evaluate(model, loss, X, y, batch_size=1024):
+def evaluate(model: Module, loss: str | _losses.Loss, X: ArrayLike, y: ArrayLike,
+             batch_size: int = 1024) -> tuple[float, float | None]:
     """Return ``(loss, accuracy)`` of ``model`` on ``(X, y)``; accuracy is ``None`` for regression.
 
     Computed in evaluation mode, like :func:`predict`.
@@ -113,16 +113,20 @@ def evaluate(model, loss, X, y, batch_size=1024):
     loss = _losses.get(loss)
     y = np.asarray(y)
     y_hat = predict(model, X, batch_size)
-    accuracy = correct_count(y_hat, y, loss) / len(y) if _is_classification(loss) else None
+    accuracy = loss.correct_count(y_hat, y) / len(y) if loss.has_accuracy else None
     return loss.forward(y_hat, y), accuracy
 
 
-def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validation=None,
-        progress=True, eval_train=False):
+def fit(model: Module, loss: str | _losses.Loss, optimizer: Optimizer, X: ArrayLike, y: ArrayLike,
+        epochs: int = 1, batch_size: int = 32, rng: np.random.Generator | None = None,
+        validation: tuple[ArrayLike, ArrayLike] | None = None, progress: bool = True,
+        eval_train: bool = False) -> History:
     """Train ``model`` in place with minibatch SGD and return a :class:`History`.
 
-    ``X`` has shape ``(N, n_in)`` (or ``(N, H, W, C)`` for a convolutional network); ``y`` holds what ``loss`` expects (integer labels
-    ``(N,)``, one-hot ``(N, K)`` or regression targets ``(N, n_out)``). Each epoch visits
+    ``X`` has shape ``(N, n_in)`` (or ``(N, H, W, C)`` for a convolutional network); ``y``
+    holds what ``loss`` expects (integer labels ``(N,)``, one-hot ``(N, K)`` or regression
+    targets ``(N, n_out)``); ``X`` is checked and converted to the model's dtype once, before
+    the first epoch. Each epoch visits
     the examples in a new random order drawn from ``rng``; the last minibatch may be
     smaller. ``loss`` is a loss instance or name. ``validation=(X_val, y_val)`` is
     evaluated after every epoch. ``progress=True`` shows a tqdm progress bar (in a
@@ -140,7 +144,14 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
     check_positive_int(epochs, "fit", "epochs")
     check_positive_int(batch_size, "fit", "batch_size")
     rng = np.random.default_rng() if rng is None else rng
-    classify = _is_classification(loss)
+    # Validation at the boundary: X is checked once for the whole data set (converted to the
+    # model's dtype, NaN rejected, its shape checked by the first module), the modules inside
+    # the model on the first batch; later batches take the unchecked paths.
+    check_input = getattr(model, "check_input", None)
+    if check_input is not None:
+        X = check_input(X)
+    checked = False
+    classify = loss.has_accuracy
     n = len(X)
     n_batches = -(-n // batch_size)
     history = History()
@@ -152,12 +163,16 @@ def fit(model, loss, optimizer, X, y, epochs=1, batch_size=32, rng=None, validat
             for start in range(0, n, batch_size):
                 batch = order[start:start + batch_size]
                 X_b, y_b = X[batch], y[batch]
-                y_hat = model.forward(X_b)
+                y_hat = model.forward_unchecked(X_b) if checked else model.forward(X_b)
                 batch_loss, grad = loss.forward_backward(y_hat, y_b)  # = forward, backward
                 loss_sum += batch_loss * len(batch)
                 if classify:
-                    correct += correct_count(y_hat, y_b, loss)
-                model.backward(grad, input_grad=False)  # nobody needs dL/dX of the data
+                    correct += loss.correct_count(y_hat, y_b)
+                if checked:  # nobody needs dL/dX of the data
+                    model.backward_unchecked(grad, input_grad=False)
+                else:
+                    model.backward(grad, input_grad=False)
+                    checked = check_input is not None
                 optimizer.step(model)
                 bar.update()
             if eval_train:

@@ -59,10 +59,39 @@ def draw_line(ax, slope):
 def test_animation_is_self_contained_html_with_one_frame_per_setting():
     html = figures.animation(draw_line, [dict(slope=s) for s in (0.0, 0.5, 1.0)]).data
     assert "http://" not in html and "https://" not in html
-    assert html.count("data:image/png;base64") == 3
+    # one image per frame, and the opening frame once more in the <img> (shown without script)
+    assert html.count("data:image/png;base64") == 3 + 1
     assert "fa fa-" not in html
     with pytest.raises(ValueError, match="at least one frame"):
         figures.animation(draw_line, [])
+
+
+def test_animation_player_has_names_a_caption_and_opens_on_the_chosen_frame():
+    import re
+
+    html = figures.animation(draw_line, [dict(slope=s) for s in (0.0, 0.5, 1.0)], start=2,
+                             caption="A line getting steeper.", alt="A straight line from the origin.").data
+    frames = dict(re.findall(r'frames\[(\d)\] = "(data:image/png;base64,[^"]*)"', html))
+    img = re.search(r'<img id="_anim_img\w+" alt="([^"]*)" src="([^"]*)"', html)
+    assert img.group(1) == "A straight line from the origin."
+    assert img.group(2) == frames["2"], "the <img> does not show the opening frame"
+    assert re.search(r"anim\w+\.set_frame\(2\);", html), "the player does not open on frame 2"
+    assert re.search(r'type="range" aria-label="Frame \(1 to 3\)"', html)
+    assert html.startswith('<figure class="nnbook-animation">')
+    assert '<figcaption class="mathjax_process"><p>A line getting steeper.</p></figcaption></figure>' in html
+    # every button has a label; its symbol is hidden from screen readers
+    buttons = re.findall(r"<button [^>]*>(.*?)</button>", html, re.S)
+    assert len(buttons) == 9 and all(b.startswith('<span aria-hidden="true">') for b in buttons)
+    assert html.count('<button title="') == len(re.findall(r'<button title="[^"]*" aria-label="[^"]+"', html))
+    # the PDF book shows the opening frame instead of the player
+    player = figures.animation(draw_line, [dict(slope=s) for s in (0.0, 0.5, 1.0)], start=1)
+    assert player._repr_png_().startswith(b"\x89PNG")
+    assert player._repr_html_() == player.data
+    # the caption is the alt text when no alt is given
+    assert 'alt="A line getting steeper."' in figures.animation(draw_line, [dict(slope=1.0)],
+                                                                caption="A line getting steeper.").data
+    with pytest.raises(ValueError, match="start=3 is not a frame"):
+        figures.animation(draw_line, [dict(slope=1.0)] * 3, start=3)
 
 
 def test_offline_jshtml_refuses_unknown_icons_and_remaining_urls():

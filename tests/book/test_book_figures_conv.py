@@ -11,10 +11,12 @@ from nnref import conv, figures  # noqa: E402
 
 
 def orange_cells(ax):
-    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_facecolor()[:3] == matplotlib.colors.to_rgb("tab:orange")]
+    orange = matplotlib.colors.to_rgb("tab:orange")
+    return [p for p in ax.patches if isinstance(p, Rectangle) and p.get_facecolor()[:3] == orange]
 
 
-@pytest.mark.parametrize("size, K, stride, padding", [(5, 3, 1, 0), (5, 3, 1, 1), (5, 3, 2, 1), (6, 2, 2, 0), (7, 3, 2, 2)])
+@pytest.mark.parametrize("size, K, stride, padding",
+                         [(5, 3, 1, 0), (5, 3, 1, 1), (5, 3, 2, 1), (6, 2, 2, 0), (7, 3, 2, 2)])
 def test_the_output_grid_has_the_size_of_the_formula(size, K, stride, padding):
     fig, ax = plt.subplots()
     n_out = conv.conv2d_output_size(size, K, stride, padding)

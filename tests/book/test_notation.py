@@ -56,4 +56,5 @@ def test_one_symbol_per_meaning_where_the_table_restricts_it():
                 assert page.stem in pages, f"{page.name} uses \\{letter}, which book/notation.md reserves"
         for line in text.split("\n"):
             if re.search(r"learning rate|step size", line):
-                assert not re.search(r"\\alpha(?![A-Za-z])", line), f"{page.name}: the learning rate is \\eta, not \\alpha: {line}"
+                assert not re.search(r"\\alpha(?![A-Za-z])", line), \
+                    f"{page.name}: the learning rate is \\eta, not \\alpha: {line}"

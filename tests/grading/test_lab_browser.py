@@ -15,7 +15,6 @@ import re
 import time
 
 import pytest
-
 from test_lab_smoke import PILOT, lab  # noqa: F401  (lab is a fixture)
 
 CHROMIUM = "/usr/bin/chromium"

@@ -19,7 +19,6 @@ import pytest
 import requests
 import websocket
 from nbclient import NotebookClient
-
 from test_assignments import SOLUTION_MARKERS, filled, grade_id, meta, strip_lines
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -77,7 +77,7 @@ def test_softmax_jacobian_closed_form_and_central_differences(rng):
     for n in range(3):
         np.testing.assert_allclose(J[n], np.diag(a[n]) - np.outer(a[n], a[n]), rtol=1e-14, atol=1e-16)
         for i in range(4):  # row i of J[n] is the gradient of a[n, i] with respect to z[n]
-            numeric = numerical_gradient(lambda: sm.forward(z)[n, i], z)
+            numeric = numerical_gradient(lambda n=n, i=i: sm.forward(z)[n, i], z)
             np.testing.assert_allclose(J[n, i], numeric[n], rtol=1e-6, atol=1e-10)
     assert sm.jacobian(z[0]).shape == (4, 4)
 

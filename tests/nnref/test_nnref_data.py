@@ -1,4 +1,5 @@
-"""nnref.data: shapes, dtypes, seed 000's XOR order, reproducibility, no global random state."""
+"""nnref.data: shapes, dtypes, the XOR order of the notes on training neural networks,
+reproducibility, no global random state."""
 
 import numpy as np
 import pytest

@@ -17,10 +17,10 @@ def numerical(f, x):
     return gradcheck.numerical_gradient(f, x)
 
 
-def assert_close_to_numerical(analytic, numeric):
+def assert_close_to_numerical(analytic, numeric, err_msg=""):
     """Entrywise agreement relative to the largest entry (robust to entries near 0)."""
     scale = np.max(np.abs(numeric))
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6 * scale)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-6 * scale, err_msg=err_msg)
 
 
 def batchnorm_graph_backward(dY, X, gamma, eps):
@@ -77,11 +77,11 @@ class ModeSpy(layers.Module):
         super().__init__()
         self.seen = []
 
-    def forward(self, X):
+    def _forward(self, X):  # the module contract: Sequential calls forward_unchecked after the first batch
         self.seen.append(self.training)
         return X
 
-    def backward(self, dY, input_grad=True):
+    def _backward(self, dY, input_grad):
         return dY
 
 
@@ -232,7 +232,7 @@ def test_batchnorm_backward_with_columns_of_very_different_scales(rng):
         numeric = numerical(loss, wrt)
         # compare column by column: each column has its own scale
         for j in range(numeric.shape[-1]):
-            assert_close_to_numerical(analytic[..., j], numeric[..., j])
+            assert_close_to_numerical(analytic[..., j], numeric[..., j], err_msg=f"d{name}, column {j}")
 
 
 @pytest.mark.parametrize("N", [2, 6])
@@ -449,6 +449,28 @@ def test_dropout_in_a_network_trains_and_predicts_deterministically(rng):
     training.fit(model, "softmax_cross_entropy", optimizers.SGD(0.05), X, y, epochs=2, rng=rng, progress=False)
     np.testing.assert_array_equal(training.predict(model, X), training.predict(model, X))
     assert model.training  # fit and predict put the mode back
+
+
+def test_modes_work_on_the_unchecked_path(rng):
+    """A Sequential calls forward_unchecked on every module after the first: BatchNorm's
+    statistics and checks of mode, and Dropout's mask, must live there too."""
+    bn, drop = layers.BatchNorm(3, momentum=0.5), layers.Dropout(0.5, rng=rng)
+    X = rng.normal(size=(6, 3))
+    Y = bn.forward_unchecked(X)
+    np.testing.assert_allclose(bn.running_mean, 0.5 * X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(Y.mean(axis=0), 0, atol=1e-12)
+    with pytest.raises(ValueError, match="at least 2"):
+        bn.forward_unchecked(X[:1])
+    bn.eval()
+    np.testing.assert_allclose(bn.forward_unchecked(X),
+                               (X - bn.running_mean) / np.sqrt(bn.running_var + bn.eps), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="running statistics"):
+        layers.BatchNorm(3).eval().forward_unchecked(X)
+    Y = drop.forward_unchecked(X)
+    assert drop._mask is not None and set(np.unique(drop._mask)) <= {0.0, 2.0}
+    np.testing.assert_array_equal(Y, X * drop._mask)
+    np.testing.assert_array_equal(drop.backward_unchecked(np.ones_like(X)), drop._mask)
+    np.testing.assert_array_equal(drop.eval().forward_unchecked(X), X)
 
 
 def test_dropout_errors(rng):

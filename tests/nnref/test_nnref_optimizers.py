@@ -1,4 +1,4 @@
-"""nnref.optimizers: each update against the DESIGN.md formulas, written out by hand here."""
+"""nnref.optimizers: each update against the formulas of the notes, written out by hand here."""
 
 import numpy as np
 import pytest
@@ -129,3 +129,57 @@ def test_step_updates_a_real_model_through_sequential(rng):
     model.backward(np.ones((4, 1)))
     optimizers.SGD(lr=0.5).step(model)
     np.testing.assert_allclose(model[0].params["W"], W - 0.5 * model[0].grads["W"])
+
+
+def test_the_optimizer_holds_the_parameters_of_a_module(rng):
+    model = layers.MLP([2, 3, 1], rng=rng)
+    sgd = optimizers.SGD(lr=0.1)
+    model.forward(rng.standard_normal((4, 2)))
+    model.backward(np.ones((4, 1)))
+    sgd.step(model)
+    held = sgd.parameters(model)
+    assert sgd.parameters(model) is held  # not paired again while nothing changed
+    assert [p.name for p in held] == list(model.params)
+
+
+def test_the_optimizer_pairs_again_when_arrays_or_modules_are_replaced(rng):
+    model = layers.MLP([2, 3, 1], rng=rng)
+    sgd = optimizers.SGD(lr=0.5)
+    sgd.step(model)
+    model[0].grads["W"] = np.ones((2, 3))  # replaced instead of written into
+    W = model[0].params["W"].copy()
+    sgd.step(model)
+    np.testing.assert_allclose(model[0].params["W"], W - 0.5)
+    model.modules.append(layers.Linear(1, 1, init="zeros"))
+    model.modules[-1].grads["b"][...] = 2.0
+    sgd.step(model)
+    np.testing.assert_allclose(model[-1].params["b"], [-1.0])
+
+
+def test_an_object_with_params_and_grads_decays_its_matrices_unless_it_says_otherwise():
+    class Holder:
+        def __init__(self):
+            self.params = {"W": np.ones((2, 2)), "v": np.ones(2)}
+            self.grads = {"W": np.zeros((2, 2)), "v": np.zeros(2)}
+
+    holder = Holder()
+    optimizers.SGD(lr=0.1, weight_decay=1.0).step(holder)
+    np.testing.assert_allclose(holder.params["W"], 0.9)
+    np.testing.assert_allclose(holder.params["v"], 1.0)
+    holder.decay = {"W": False, "v": True}
+    optimizers.SGD(lr=0.1, weight_decay=1.0).step(holder)
+    np.testing.assert_allclose(holder.params["W"], 0.9)
+    np.testing.assert_allclose(holder.params["v"], 0.9)
+
+
+def test_an_object_that_replaces_its_gradients_is_paired_at_every_step():
+    class Valley:  # like the book's example in chapter 9: grads["W"] is a new array each time
+        def __init__(self):
+            self.params = {"W": np.array([1.0, 1.0])}
+            self.grads = {"W": np.zeros(2)}
+
+    valley, sgd = Valley(), optimizers.SGD(lr=0.1)
+    for _ in range(3):
+        valley.grads["W"] = valley.params["W"].copy()
+        sgd.step(valley)
+    np.testing.assert_allclose(valley.params["W"], 0.9**3)

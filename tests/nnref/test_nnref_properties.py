@@ -42,7 +42,7 @@ def check_adjoint(module, X, rng):
         dP = rng.standard_normal(p.shape)
         original = p.copy()
 
-        def f_of_p(shifted):
+        def f_of_p(shifted, p=p):
             p[...] = shifted
             return module.forward(X)
 

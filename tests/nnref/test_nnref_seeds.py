@@ -1,13 +1,14 @@
-"""Worked examples of the seeds, recomputed: seed 002's gradients and seed 003's parameter count.
+"""Worked examples of the sources, recomputed (see the References page): the gradients of the
+solutions on training networks and the parameter count of the notes on vectorization.
 
-Seed 002 (one hidden layer, one example ``x`` with ``P`` features, ``K`` hidden units)::
+The solutions on training networks (one hidden layer, one example ``x`` with ``P`` features, ``K`` hidden units)::
 
     z_k = alpha_k + sum_j B[j,k] x_j,   a_k = sigma(z_k),   w = c + sum_k gamma_k a_k,
     L = (w - y)**2 / 2
 
 and its Steps 1-8 give ``dL/dc = w - y``, ``dL/dgamma_k = (w - y) a_k``,
 ``dL/dB[j,k] = (w - y) gamma_k sigma'(z_k) x_j``, ``dL/dalpha_k = (w - y) gamma_k sigma'(z_k)``.
-(The seed slips on indices: Step 1 and eq. 11.8 write ``dz_k/dB[i,k] = x_j`` for
+(The source slips on indices: Step 1 and eq. 11.8 write ``dz_k/dB[i,k] = x_j`` for
 ``dz_k/dB[j,k] = x_j``, and the first line for ``dL/dalpha_k`` has ``dz_k/dB[j,k]`` where
 ``dz_k/dalpha_k`` is meant; the final formulas are right.)
 In nnref this network is ``Linear(P, K)`` (``W = B``, ``b = alpha``), ``Activation("sigmoid")``,
@@ -85,7 +86,7 @@ def test_seed_002_over_a_batch_is_the_mean_of_the_per_example_gradients(rng):
 
 @pytest.mark.parametrize("n", [1, 4, 64, 784])
 def test_seed_003_parameter_count_is_3n_plus_14(n):
-    """Seed 003: inputs n -> 3 -> 2 -> 1 has (3n + 3) + (2*3 + 2) + (2 + 1) = 3n + 14 parameters."""
+    """The notes on vectorization: inputs n -> 3 -> 2 -> 1 has (3n + 3) + (2*3 + 2) + (2 + 1) = 3n + 14 parameters."""
     model = layers.MLP([n, 3, 2, 1], activation="sigmoid", rng=np.random.default_rng(0))
     assert layers.count_params(model) == 3 * n + 14
     assert [p.size for p in model.params.values()] == [3 * n, 3, 6, 2, 2, 1]

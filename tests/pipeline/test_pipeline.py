@@ -18,8 +18,8 @@ from nbgrader.api import Gradebook
 
 from nngrade import collect, sandbox
 from nngrade.config import Settings, load_course_config
-from nngrade.scratch import build_template
 from nngrade.pipeline import grade_class, summary_table
+from nngrade.scratch import build_template
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 

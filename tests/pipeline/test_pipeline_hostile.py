@@ -33,13 +33,13 @@ import nbformat
 import pytest
 from nbformat.v4 import new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
+from test_pipeline import REPO, SOURCE, A, _meta
+from test_pipeline import submit as _submit
 
 from nngrade import collect, intake
 from nngrade.__main__ import main
 from nngrade.config import course_paths, load_course_config
 from nngrade.scratch import build_template
-from test_pipeline import A, REPO, SOURCE, _meta
-from test_pipeline import submit as _submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 

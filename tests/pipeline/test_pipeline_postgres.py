@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
+from test_pipeline import A, make_course, submit
 
 from nngrade.config import Settings
 from nngrade.pipeline import grade_class
-from test_pipeline import A, make_course, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 

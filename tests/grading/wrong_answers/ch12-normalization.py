@@ -145,7 +145,7 @@ def layernorm_backward(dout, cache):
     g = dout * gamma
     dX = inv_std / n * (n * g - g.sum(axis=1, keepdims=True) - xhat * (g * xhat).sum(axis=1, keepdims=True))
     return dX, (dout * xhat).sum(axis=1), dout.sum(axis=0)
-""", {"layernorm_backward_tests": "should have shape (4,)", "layernorm_backward_hidden": ""}),
+""", {"layernorm_backward_tests": "instead of (4,)", "layernorm_backward_hidden": ""}),
     ],
     "dropout_forward": [
         ("no 1/(1 - p) scale", """
