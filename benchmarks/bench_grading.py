@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -317,7 +317,7 @@ def write_section(args, compared, stages, jobs, scaled):
     cores = os.cpu_count()
     n = args.students
     lines = [MARKER, "", "## Class grading (`benchmarks/bench_grading.py`)", "",
-             f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {cores} cores; load average "
+             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {cores} cores; load average "
              f"at the start: {args.load[0]:.2f}, {args.load[1]:.2f}, {args.load[2]:.2f}",
              f"- class: {n} honest submissions of `{args.assignment}` (the solution notebook)", "",
              "### Per submission: `python -m nngrade --jobs 1` against plain `nbgrader autograde`, same run", "",
@@ -343,10 +343,11 @@ def write_section(args, compared, stages, jobs, scaled):
         lines.append(f"| {name} | {statistics.median(values):.3f} | {statistics.mean(values):.3f} |")
     lines += ["", "`worker start` includes, for the first submission, waiting for the workers' fork server to "
               "import and grade its warm-up job; `merge` runs in the pipeline while the next "
-              "submission is graded.", "", "### --jobs", "", "| --jobs | s for the class | s/submission | speed-up |",
-              "|---|---|---|---|"]
+              "submission is graded.", "", "### --jobs", "",
+              "| --jobs | s for the class | s/submission | CPU s/submission | speed-up |",
+              "|---|---|---|---|---|"]
     for j, (wall, cpu) in jobs.items():
-        lines.append(f"| {j} | {wall:.1f} | {wall / n:.2f} | {jobs[min(jobs)][0] / wall:.2f} |")
+        lines.append(f"| {j} | {wall:.1f} | {wall / n:.2f} | {cpu / n:.2f} | {jobs[min(jobs)][0] / wall:.2f} |")
     if scaled:
         s = args.scale_students
         lines += ["", f"### Scale: {s} submissions", "",

@@ -2,11 +2,10 @@
 it (a test cell, a locked cell, the points, a data file) changed, and the summary says why."""
 import nbformat
 import pytest
+from test_pipeline import A, make_course, submit
 
 from nngrade.config import Settings
 from nngrade.pipeline import grade_class, summary_table
-
-from test_pipeline import A, make_course, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
