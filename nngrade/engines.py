@@ -75,7 +75,7 @@ def start_early():
     if _early:
         return
     folder = Path(tempfile.mkdtemp(prefix="nngrade-warmup-"))
-    _early["file"] = folder / "warmup.json"
+    _early.update(folder=folder, file=folder / "warmup.json")
     # Its folder gone, a fork server still waiting for its job stops waiting.
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     start_fork_server(_early["file"])
@@ -85,6 +85,17 @@ def warmup_file(default):
     """Where the warm-up job goes: the early fork server's file if it waits for one, else
     ``default`` (the file a fork server started by this run waits for)."""
     return _early.pop("file", default)
+
+
+def finish_early():
+    """The run is over: remove the early fork server's folder (a fork server still waiting for
+    its warm-up job stops waiting)."""
+    import shutil
+
+    folder = _early.pop("folder", None)
+    _early.pop("file", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_warmup(job, warmup_file):

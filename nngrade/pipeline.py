@@ -395,6 +395,7 @@ def grade_class(settings):
                  results, settings.progress)
     finally:
         shutil.rmtree(run_root, ignore_errors=True)
+        engines.finish_early()
     return publish(course, results, plan.notices, sandbox_note, started)
 
 
