@@ -208,12 +208,15 @@ class LocalEngine:
     (:class:`~nngrade.pool.SandboxPool`), else each worker starts its own.
     """
 
-    def __init__(self, jobs, wall_seconds, run_root, notebooks=1, policy=None):
+    def __init__(self, jobs, wall_seconds, run_root, notebooks=1, policy=None, count=None):
         self.executor = ThreadPoolExecutor(jobs)
         self.pool = None
         if policy is not None:
-            # One fresh sandbox per notebook of each running job, plus the next job's.
-            self.pool = SandboxPool(policy, Path(run_root) / "sandboxes", ahead=(jobs + 1) * notebooks)
+            # One fresh sandbox per notebook of each running job, plus the next job's; never
+            # more than the ``count`` jobs of the run need.
+            total = None if count is None else count * notebooks
+            self.pool = SandboxPool(policy, Path(run_root) / "sandboxes",
+                                    ahead=min((jobs + 1) * notebooks, total or 10**9), total=total)
         self.workers = Workers(wall_seconds, self.pool, notebooks)
 
     def submit(self, job):

@@ -279,7 +279,7 @@ def _mark_feedback(gb, course, student):
             feedback.mark_file(page, cells, totals)
 
 
-def make_engine(settings, scratch, sandbox_limits):
+def make_engine(settings, scratch, sandbox_limits, count=None):
     """The engine the jobs go to: this machine (``--jobs``) or a Dask cluster (``--cluster``)."""
     if settings.cluster:
         from nngrade.cluster import DaskEngine
@@ -292,7 +292,8 @@ def make_engine(settings, scratch, sandbox_limits):
         policy = engines.sandbox_policy(warmup)
     except Exception:  # the workers start cold and start their own sandboxes: slower, nothing else
         pass
-    return LocalEngine(settings.jobs, settings.notebook_timeout, scratch.root, scratch.notebooks, policy)
+    return LocalEngine(settings.jobs, settings.notebook_timeout, scratch.root, scratch.notebooks, policy,
+                       count)
 
 
 def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=None):
@@ -304,7 +305,7 @@ def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=No
     if not plan.todo:
         return
     if engine is None:
-        engine = make_engine(settings, scratch, sandbox_limits)
+        engine = make_engine(settings, scratch, sandbox_limits, len(plan.todo))
     plan.notices += engine.notices() if hasattr(engine, "notices") else []
     try:
         with Gradebook(course.db_url, course.course_id) as gb, \

@@ -22,13 +22,14 @@ from nngrade import sandbox
 class SandboxPool:
     """Keeps ``ahead`` sandboxes with the limits ``policy`` started, in folders under ``root``."""
 
-    def __init__(self, policy, root, ahead):
+    def __init__(self, policy, root, ahead, total=None):
         self.policy, self.root, self.ahead = policy, Path(root), max(0, ahead)
+        self.total = total   # sandboxes the run can use at most: none is started beyond
         self.root.mkdir(mode=0o711, parents=True, exist_ok=True)
         self.ready = queue.Queue()
         self.requests = queue.Queue()
         self.lock = threading.Lock()
-        self.started = 0
+        self.started = self.taken = 0
         self.closed = False
         self.thread = threading.Thread(target=self._serve, name="sandbox-pool", daemon=True)
         self.thread.start()
@@ -37,8 +38,9 @@ class SandboxPool:
 
     def _serve(self):
         while self.requests.get():
-            if self.closed:
+            if self.closed or (self.total is not None and self.started >= self.total):
                 continue
+            self.started += 1
             folder = self.root / secrets.token_hex(8)
             try:
                 box = sandbox.start_ahead(self.policy, folder)
@@ -63,6 +65,9 @@ class SandboxPool:
         boxes = []
         for _ in range(count):
             self.requests.put(True)
+            if self.total is not None and self.taken >= self.total:
+                break   # more than announced: the worker starts its own
+            self.taken += 1
             item = self.ready.get()
             if isinstance(item, sandbox.Sandbox):
                 boxes.append(item)
