@@ -11,10 +11,11 @@ scales with ``--jobs`` and on a local Dask cluster; writes the "Class grading" s
    whose ``nbgrader_config.py`` is stock nbgrader (its default ``Execute``, a normal
    ``python3`` kernel, no sandbox, no feedback); back to back, order alternating over
    repeats, for a class of ``--students`` and one three times as large: the difference
-   gives the cost of one more submission with each command's start-up cancelled. Both are whole commands, start-up included; nbgrader's
-   ``generate_assignment`` is run before and not timed (nngrade builds its template inside
-   its time). Plain nbgrader with ``Execute`` is also the fair stand-in for "today's"
-   grader (what the course graded with before the trusted grader).
+   gives the cost of one more submission with each command's start-up cancelled. Both are
+   whole commands, start-up included; nbgrader's ``generate_assignment`` is run before and
+   not timed (nngrade builds its template inside its time). Plain nbgrader with ``Execute``
+   is also the fair stand-in for "today's" grader (what the course graded with before the
+   trusted grader).
 2. **Where the time goes**: the stages each worker records (:mod:`nngrade.timing`).
 3. **--jobs**: 1, the number of cores, and twice that.
 4. **Scale**: a synthetic class of ``--scale-students`` at ``--jobs 2`` and on a local Dask
@@ -336,7 +337,7 @@ def write_section(args, compared, stages, jobs, scaled):
     n = args.students
     sizes = (n, 3 * n)
     lines = [MARKER, "", "## Class grading (`benchmarks/bench_grading.py`)", "",
-             f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {cores} cores; load average "
+             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {cores} cores; load average "
              f"at the start: {args.load[0]:.2f}, {args.load[1]:.2f}, {args.load[2]:.2f} (a shared machine: "
              "other people's builds and tests ran meanwhile)",
              f"- classes: {n} and {3 * n} honest submissions of `{args.assignment}` (the solution notebook)", "",
