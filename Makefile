@@ -92,15 +92,18 @@ exercises: setup
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/nbgrader generate_assignment $$a --force || exit 1; \
 	done
 
+# `make grade A=ch02-activations [JOBS=n]`, or on a Dask cluster: `... CLUSTER=tcp://host:8786`.
 grade: setup
-	@test -n "$(A)" || (echo "usage: make grade A=<assignment> [JOBS=n]"; exit 2)
-	$(PY) -m nngrade $(A) --jobs $(JOBS)
+	@test -n "$(A)" || (echo "usage: make grade A=<assignment> [JOBS=n] [CLUSTER=tcp://scheduler:8786]"; exit 2)
+	$(PY) -m nngrade $(A) --jobs $(JOBS) $(if $(CLUSTER),--cluster $(CLUSTER))
 
 # nnref's training speed against hand-written NumPy and scikit-learn (writes
-# benchmarks/RESULTS.md), then the class grader's parallel speed-up (JOBS=n against JOBS=1).
+# benchmarks/RESULTS.md), then the class grader (its section of RESULTS.md): python -m nngrade
+# --jobs 1 against plain nbgrader autograde in one run, per stage, JOBS=1/2/4, and SCALE (300)
+# submissions at JOBS=2 and on a local Dask cluster (long on a small machine: SCALE=40 for less).
 bench: setup
 	$(PY) benchmarks/run.py
-	$(PY) benchmarks/bench_grading.py --repeats 3
+	$(PY) benchmarks/bench_grading.py --repeats 3 --scale-students $(or $(SCALE),300)
 
 clean:
 	rm -rf _build

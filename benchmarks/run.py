@@ -280,7 +280,11 @@ def main(argv=None):
         md += scaling_section(args.scale_examples, args.repeats, args.threads[0])
     md += conv_section(args.repeats, args.threads[0])
     if str(args.output) != "-":
-        args.output.write_text("\n".join(md) + "\n")
+        # The class grading section (benchmarks/bench_grading.py) is kept as it is.
+        marker = "<!-- class grading: written by benchmarks/bench_grading.py -->"
+        old = args.output.read_text() if args.output.exists() else ""
+        kept = "\n" + old[old.index(marker):] if marker in old else ""
+        args.output.write_text("\n".join(md) + "\n" + kept)
         print(f"\nwritten to {args.output}")
 
 

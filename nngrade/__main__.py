@@ -32,6 +32,10 @@ def parse_args(argv=None):
                         help="a larger submission is not graded (default: 200)")
     parser.add_argument("--max-unpacked-mb", type=float, default=2048,
                         help="stop unpacking an LMS zip download beyond this (default: 2048)")
+    parser.add_argument("--cluster", default=None, metavar="ADDRESS",
+                        help="grade on a Dask cluster: the scheduler's address, e.g. "
+                             "tcp://scheduler:8786 (its workers need this environment and "
+                             "bubblewrap, no shared filesystem; --jobs is then unused)")
     parser.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     return parser.parse_args(argv)
@@ -41,12 +45,17 @@ def main(argv=None):
     """Exit status: 0 when every submission has its grade (hand grading may still be
     pending), 1 while any is in error, failed or rejected (the summary says what to do),
     2 when the run could not start, 130 when interrupted."""
+    args = parse_args(argv)
+    if not args.cluster:  # the workers' fork server imports while this process does
+        from nngrade import engines
+
+        engines.start_early()
     from nngrade.pipeline import grade_class, summary_table, what_to_do
 
     try:
-        settings = Settings(**vars(parse_args(argv)))
+        settings = Settings(**vars(args))
         run = grade_class(settings)
-    except (FileNotFoundError, ValueError, RuntimeError) as error:
+    except (FileNotFoundError, ValueError, RuntimeError, OSError) as error:  # OSError: no cluster
         print(f"nngrade: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

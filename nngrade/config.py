@@ -29,6 +29,7 @@ class Settings:
     notebook_timeout: int = 600        # wall-clock seconds for a whole submission
     memory_mb: int = 2048              # address-space limit of a student's kernel
     force: bool = False                # regrade even unchanged, already graded submissions
+    cluster: str | None = None         # a Dask scheduler's address: grade there (nngrade.cluster)
     progress: bool = True
     # Intake (nngrade.intake, nngrade.collect): a submission over these is not graded.
     max_file_mb: float = 50            # one file of a submission

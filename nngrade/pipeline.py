@@ -23,16 +23,12 @@ Every submission ends as one :class:`nngrade.records.Result`, failures included;
 error while preparing, grading or recording one submission is that submission's status
 and reason, and the run goes on.
 """
-import multiprocessing
-import multiprocessing.forkserver
-import os
+import hashlib
 import shutil
-import signal
 import tempfile
-import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +36,9 @@ from nbgrader.api import Gradebook
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from nngrade import collect, feedback, intake, records, sandbox, worker
+from nngrade import collect, engines, feedback, intake, records, sandbox, warm
 from nngrade.config import course_paths, default_db_url, load_course_config, venv_on_path
+from nngrade.engines import LocalEngine, Workers  # noqa: F401  (Workers: the old name)
 from nngrade.gradebook import (
     cell_scores,
     copy_assignment,
@@ -56,6 +53,7 @@ from nngrade.records import Result
 from nngrade.scratch import Scratch
 
 MARKER = ".nngrade.json"
+WARMUP_FILE = "warmup.json"   # in the run's folder: the fork server's warm-up job (nngrade.warm)
 Outcome = Result   # the name the reports and older code use
 
 
@@ -105,9 +103,10 @@ class Course:
 class Plan:
     """What :func:`prepare` found: the submissions to grade and the results known already."""
 
-    todo: dict                   # student -> (folder, checksum, extension seconds)
+    todo: dict                   # student -> (folder, checksum, extension seconds, why graded again)
     results: dict                # student -> Result (unchanged, rejected...)
     notices: list
+    fingerprint: dict = field(default_factory=dict)   # see grading_fingerprint
 
 
 def open_course(settings):
@@ -153,104 +152,87 @@ def prepare(course, scratch):
         if due_date(gb, assignment):  # the workers judge lateness against the real deadline
             tgb.update_or_create_assignment(assignment, duedate=due_date(gb, assignment))
         copy_assignment(tgb, gb, assignment)
-        todo = {}
+        fingerprint = grading_fingerprint(tgb, assignment, course.source_dir)
+        todo, changed_cells = {}, set()
         for student, checksum in checksums.items():
-            previous = None if settings.force else _previous(gb, course, student, checksum)
+            if settings.force:
+                previous, reason = None, "--force: everyone is graded again"
+            else:
+                previous, reason = _previous(gb, course, student, checksum, fingerprint)
             if previous is not None:
                 results[student] = previous
             else:
                 todo[student] = (submissions[student], checksum,
-                                 extension_seconds(gb, assignment, student))
-    return Plan(todo, results, notices)
+                                 extension_seconds(gb, assignment, student), reason)
+                if reason and reason.startswith(CELLS_CHANGED):
+                    changed_cells.update(reason[len(CELLS_CHANGED):].split(", "))
+    regraded = [s for s, t in todo.items() if t[3] and t[3].startswith(CELLS_CHANGED)]
+    if regraded:
+        notices.append(f"{len(regraded)} submission(s) graded again because what grades them changed "
+                       f"since they were graded: {', '.join(sorted(changed_cells))}")
+    return Plan(todo, results, notices, fingerprint)
 
 
-def _previous(gb, course, student, checksum):
-    """The result recorded when this exact submission was graded before, or None."""
+CELLS_CHANGED = "test cells changed: "
+
+
+def grading_fingerprint(gb, assignment, source_dir):
+    """What decides a grade besides the submission, one checksum per part:
+    ``{"<notebook>/<cell>": ...}`` for every test cell and locked code cell of the template
+    (the trusted grader runs them; their points count too), ``{"files/<path>": ...}`` for
+    the assignment's data files. A graded submission's marker keeps it: when one part
+    changes (an instructor fixed a test), the submissions graded with the old one are
+    graded again, and the others stay."""
+    parts = {}
+    for nb in gb.find_assignment(assignment).notebooks:
+        points = {c.name: c.max_score for c in nb.grade_cells}
+        for cell in nb.source_cells:
+            if cell.cell_type == "code" and (cell.locked or cell.name in points):
+                text = f"{cell.source}\0{points.get(cell.name)}"
+                parts[f"{nb.name}/{cell.name}"] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    for path in sorted(Path(source_dir).rglob("*")):
+        if path.is_file() and not path.is_symlink() and path.suffix != ".ipynb" \
+                and ".ipynb_checkpoints" not in path.parts:
+            relative = path.relative_to(source_dir).as_posix()
+            parts[f"files/{relative}"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return parts
+
+
+def _previous(gb, course, student, checksum, fingerprint):
+    """``(result, None)``: the result recorded when this exact submission was graded before by
+    the same tests; else ``(None, why it is graded (again))`` (None: never graded)."""
     marker = course.folder("autograded", student) / MARKER
     if marker.is_symlink() or not marker.is_file():
-        return None
+        return None, None
     try:
         saved = records.read(Result, marker)
     except (OSError, ValueError, TypeError):
-        return None   # unreadable: grade again
+        return None, "its marker was unreadable"
     scores = submission_scores(gb, course.assignment, student)
-    if saved.checksum != checksum or scores is None or saved.student != student:
-        return None
+    if saved.student != student:
+        return None, "its marker was for another student"
+    if saved.checksum != checksum:
+        return None, "resubmitted (the submission changed)"
+    if scores is None:
+        return None, "its grades were missing from the gradebook"
+    if not saved.cells:
+        return None, "graded before the grader recorded its tests (no test checksums in its marker)"
+    changed = sorted(k for k in set(saved.cells) | set(fingerprint)
+                     if saved.cells.get(k) != fingerprint.get(k))
+    if changed:
+        return None, CELLS_CHANGED + ", ".join(changed)
     saved.score, saved.max_score, saved.notebook_scores = scores
     saved.pending = pending_points(gb.find_submission(course.assignment, student))
     saved.status, saved.seconds, saved.infrastructure = "unchanged", 0.0, False
-    return saved
-
-
-class Workers:
-    """Grading processes, one per submission, forked from a server that imported nbgrader
-    once (start-up in milliseconds); remembers the running ones so that an interrupted
-    run (Ctrl-C) stops them all at once."""
-
-    def __init__(self, wall_seconds):
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["nngrade.worker"])
-        multiprocessing.forkserver.ensure_running()  # imports overlap the caller's next steps
-        self.wall_seconds = wall_seconds
-        self.running = set()
-        self.lock = threading.Lock()
-        self.stopping = False
-
-    def run(self, job):
-        """Grade one prepared :class:`~nngrade.records.Job`; return its Result (a failure is
-        a result too)."""
-        scratch, student = Path(job.scratch), job.student
-        start = time.perf_counter()
-        process = self.context.Process(target=worker.run_job, args=(str(scratch / "job.json"),),
-                                       name=f"grade-{student}")
-        with self.lock:
-            if self.stopping:
-                return Result(student, "failed", problems=["the run was interrupted"])
-            process.start()
-            self.running.add(process)
-        try:
-            process.join(self.wall_seconds)
-            if process.exitcode is None:  # still running: kill it and its kernel (PDEATHSIG)
-                os.killpg(process.pid, signal.SIGKILL)
-                process.join()
-                return Result(student, "failed", seconds=time.perf_counter() - start, problems=[
-                    f"stopped: the whole submission took longer than {self.wall_seconds} s"])
-        finally:
-            with self.lock:
-                self.running.discard(process)
-        seconds = time.perf_counter() - start
-        result_file = scratch / "result.json"
-        if process.exitcode != 0 or not result_file.exists():
-            log = scratch / "worker.log"
-            tail = log.read_text(errors="replace").strip().splitlines()[-3:] if log.exists() else []
-            return Result(student, "failed", seconds=seconds, problems=[
-                f"grading worker exited with code {process.exitcode}: " + " | ".join(tail)])
-        try:
-            result = records.read(Result, result_file)
-        except (OSError, ValueError, TypeError) as error:
-            return Result(student, "failed", seconds=seconds, problems=[
-                f"the grading worker's result is unreadable: {error}"])
-        if result.student != student:
-            return Result(student, "failed", seconds=seconds, problems=[
-                "the grading worker's result is for another student"])
-        result.seconds = seconds
-        return result
-
-    def stop_all(self):
-        """Kill every running worker (each leads its own process group) and start no more."""
-        with self.lock:
-            self.stopping = True
-            for process in self.running:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+    saved.stages, saved.reason = {}, None
+    return saved, None
 
 
 def record(gb, course, job, result, checksum):
     """Step 3 for one submission: merge a worker's result into the real gradebook and the
     course's folders (main thread only); returns the Result as recorded."""
     assignment, student = course.assignment, result.student
+    started = time.perf_counter()
     result.seconds = round(result.seconds, 2)
     if result.status == "failed" or result.infrastructure:
         return result  # no grade: nothing is merged, it is graded again next run
@@ -279,6 +261,7 @@ def record(gb, course, job, result, checksum):
                                f"({type(error).__name__}: {error})")
     result.score, result.max_score, result.notebook_scores = submission_scores(gb, assignment, student)
     result.pending = pending_points(gb.find_submission(assignment, student))
+    result.stages["merge"] = round(time.perf_counter() - started, 4)
     if result.status == "graded":  # an error (dead kernel...) is graded again next run
         marker = course.folder("autograded", student)
         marker.mkdir(parents=True, exist_ok=True)
@@ -296,48 +279,72 @@ def _mark_feedback(gb, course, student):
             feedback.mark_file(page, cells, totals)
 
 
-def schedule(course, plan, scratch, sandbox_limits, results, progress):
-    """Step 2 (and 3 as each finishes): grade ``plan.todo`` on ``settings.jobs`` workers;
-    every outcome goes into ``results``. Ctrl-C stops the workers; what was recorded stays."""
+def make_engine(settings, scratch, sandbox_limits, count=None):
+    """The engine the jobs go to: this machine (``--jobs``) or a Dask cluster (``--cluster``)."""
+    if settings.cluster:
+        from nngrade.cluster import DaskEngine
+
+        return DaskEngine(settings.cluster, settings.notebook_timeout)
+    policy = None
+    try:
+        warmup = scratch.warmup_job(settings.intake_limits(), sandbox_limits, settings.cell_timeout)
+        engines.write_warmup(warmup, engines.warmup_file(scratch.root / WARMUP_FILE))
+        policy = engines.sandbox_policy(warmup)
+    except Exception:  # the workers start cold and start their own sandboxes: slower, nothing else
+        pass
+    return LocalEngine(settings.jobs, settings.notebook_timeout, scratch.root, scratch.notebooks, policy,
+                       count)
+
+
+def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=None):
+    """Step 2 (and 3 as each finishes): grade ``plan.todo`` on the engine (``settings.jobs``
+    local workers, or the Dask cluster); every outcome goes into ``results``. Ctrl-C stops
+    the workers; what was recorded stays."""
     settings, assignment = course.settings, course.assignment
     limits = settings.intake_limits()
-    workers = Workers(settings.notebook_timeout)
-    with ThreadPoolExecutor(settings.jobs) as pool, \
-            Gradebook(course.db_url, course.course_id) as gb, \
-            tqdm(total=len(plan.todo) + len(plan.results), initial=len(plan.results), unit="student",
-                 desc=f"grading {assignment}", disable=not progress) as bar:
-        futures = {}
-        try:
-            for student, (folder, checksum, extension) in plan.todo.items():
-                try:
-                    job = scratch.for_submission(student, folder, limits, sandbox_limits,
-                                                 settings.cell_timeout, extension)
-                except intake.Refused as why:
-                    results[student] = Result(student, "rejected",
-                                              problems=[f"refused at intake: {why}"])
+    if not plan.todo:
+        return
+    if engine is None:
+        engine = make_engine(settings, scratch, sandbox_limits, len(plan.todo))
+    plan.notices += engine.notices() if hasattr(engine, "notices") else []
+    try:
+        with Gradebook(course.db_url, course.course_id) as gb, \
+                tqdm(total=len(plan.todo) + len(plan.results), initial=len(plan.results), unit="student",
+                     desc=f"grading {assignment}", disable=not progress) as bar:
+            futures = {}
+            try:
+                for student, (folder, checksum, extension, reason) in plan.todo.items():
+                    try:
+                        job = scratch.for_submission(student, folder, limits, sandbox_limits,
+                                                     settings.cell_timeout, extension)
+                    except intake.Refused as why:
+                        results[student] = Result(student, "rejected",
+                                                  problems=[f"refused at intake: {why}"])
+                        bar.update()
+                        continue
+                    except Exception as error:  # one submission must not stop the class
+                        results[student] = Result(student, "failed", problems=[
+                            f"could not prepare the submission for grading: {type(error).__name__}: {error}"])
+                        bar.update()
+                        continue
+                    futures[engine.submit(job)] = (job, checksum, reason)
+                for future in as_completed(futures):
+                    job, checksum, reason = futures[future]
+                    try:
+                        result = future.result()
+                        result.reason, result.cells = reason, plan.fingerprint
+                        results[job.student] = record(gb, course, job, result, checksum)
+                    except Exception as error:  # one bad result must not stop the class
+                        gb.db.rollback()
+                        results[job.student] = Result(job.student, "failed", problems=[
+                            f"could not record the result: {type(error).__name__}: {error}"])
+                    scratch.remove(job)
                     bar.update()
-                    continue
-                except Exception as error:  # one submission must not stop the class
-                    results[student] = Result(student, "failed", problems=[
-                        f"could not prepare the submission for grading: {type(error).__name__}: {error}"])
-                    bar.update()
-                    continue
-                futures[pool.submit(workers.run, job)] = (job, checksum)
-            for future in as_completed(futures):
-                job, checksum = futures[future]
-                try:
-                    result = future.result()
-                    results[job.student] = record(gb, course, job, result, checksum)
-                except Exception as error:  # one bad result must not stop the class
-                    gb.db.rollback()
-                    results[job.student] = Result(job.student, "failed", problems=[
-                        f"could not record the result: {type(error).__name__}: {error}"])
-                scratch.remove(job)
-                bar.update()
-        except BaseException:  # Ctrl-C: what was merged stays; the next run resumes
-            workers.stop_all()
-            pool.shutdown(cancel_futures=True)
-            raise
+            except BaseException:  # Ctrl-C: what was merged stays; the next run resumes
+                engine.stop()
+                raise
+    finally:
+        engine.close()
 
 
 def publish(course, results, notices, sandbox_note, started):
@@ -367,13 +374,18 @@ def grade_class(settings):
     """Grade every submission of ``settings.assignment``; returns a :class:`ClassRun`."""
     started = time.perf_counter()
     course = open_course(settings)
-    refusal = sandbox.probe()
+    refusal = None if settings.cluster else sandbox.probe()  # on a cluster: each worker checks
     if refusal:
         raise RuntimeError(f"cannot grade safely: {refusal}")
     sandbox_note = (f"one bubblewrap sandbox per notebook (no network, own PID namespace, only its "
                     f"own files), {settings.memory_mb} MB memory limit")
+    if settings.cluster:
+        sandbox_note += f", on the workers of the Dask cluster at {settings.cluster}"
     run_root = Path(tempfile.mkdtemp(prefix=f"nngrade-{settings.assignment}-"))
     run_root.chmod(0o711)
+    if not settings.cluster:  # the workers' fork server imports while the template is built
+        engines.start_fork_server(run_root / WARMUP_FILE)
+    warm.scratch_gradebooks(run_root)  # the template's gradebook: no fsync (the real one keeps it)
     try:
         scratch = Scratch(run_root, course.config, settings.course_dir, course.course_id,
                           settings.assignment, course.source_dir)
@@ -384,6 +396,7 @@ def grade_class(settings):
                  results, settings.progress)
     finally:
         shutil.rmtree(run_root, ignore_errors=True)
+        engines.finish_early()
     return publish(course, results, plan.notices, sandbox_note, started)
 
 
@@ -407,7 +420,7 @@ def summary_table(run):
         score = "-" if shown is None else f"{shown:g}"
         max_score = "-" if o.max_score is None else f"{o.max_score:g}"
         pending = f"{o.pending:g}" if o.has_grade and o.pending else ""
-        notes = o.problems[0] if o.problems else ""
+        notes = o.problems[0] if o.problems else (f"graded again: {o.reason}" if o.reason else "")
         more = f" (+{len(o.problems) - 1} more)" if len(o.problems) > 1 else ""
         lines.append(f"{ascii(o.student)[1:-1]:<20} {score:>7} {max_score:>6} {pending:>7} "
                      f"{o.status:<10} {o.seconds:>7.1f}  {notes[:100]}{more}")

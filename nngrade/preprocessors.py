@@ -21,6 +21,7 @@ from pathlib import Path
 
 import bleach
 from latex2mathml.converter import convert as latex_to_mathml
+from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
@@ -137,6 +138,45 @@ def _to_mathml(match):
     return match.group(0) if "href" in mathml else mathml
 
 
+class FeedbackHTMLExporter(HTMLExporter):
+    """nbconvert's HTMLExporter for feedback pages, without its BeautifulSoup pass.
+
+    After rendering, nbconvert 7 parses the whole page with BeautifulSoup to give images
+    without ``alt`` a placeholder text and JupyterLab cells a ``tabindex``, then writes it
+    out again: that pass was half the cost of a feedback page. The same two edits are made
+    here on the rendered text (the feedback template is the classic one, whose cells have
+    no ``jp-`` classes, so only the images' ``alt`` applies); nothing else changes.
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
+                                                 resources=resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return accessible_html(html), resources
+
+
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt\s*=)(?=[\s/>])", re.I)
+_FOCUSABLE = re.compile(r'(<div\b[^>]*\bclass="[^"]*\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b[^"]*")'
+                        r'(?![^>]*\btabindex=)')
+
+
+def accessible_html(html):
+    """Images without ``alt`` get nbconvert's placeholder text; JupyterLab cell inputs and
+    outputs are focusable (``tabindex="0"``), as nbconvert's HTMLExporter does."""
+    html = _IMG_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', html)
+    return _FOCUSABLE.sub(r'\1 tabindex="0"', html)
+
+
 def course_settings(cell_timeout=60):
     """The nbgrader settings the course grades with (a traitlets ``Config``)."""
     return Config({
@@ -151,7 +191,8 @@ def course_settings(cell_timeout=60):
             "autograde_preprocessors": [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                         LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                         CheckCellMetadata]},
-        "GenerateFeedback": {"preprocessors": [GetGrades, CSSHTMLHeaderPreprocessor,
+        "GenerateFeedback": {"exporter_class": FeedbackHTMLExporter,
+                             "preprocessors": [GetGrades, CSSHTMLHeaderPreprocessor,
                                                ClearHiddenTestsAndTracebacks]},
         # Feedback pages: no script from a submission runs; formulas need no MathJax.
         "HTMLExporter": {"sanitize_html": True, "template_name": "feedback",

@@ -51,6 +51,7 @@ class Job:
     memory_mb: int | None = None       # the sandbox's limits (None: the course's defaults)
     cpu_seconds: int | None = None
     extension_seconds: float | None = None
+    notebooks: int = 1                 # notebooks of the assignment: one sandbox each
 
 
 @dataclass
@@ -70,6 +71,9 @@ class Result:
     notebook_scores: dict = field(default_factory=dict)
     pending: float = 0.0             # points of parts still to be graded by hand
     checksum: str | None = None      # of the submission, in the marker of a graded one
+    stages: dict = field(default_factory=dict)     # seconds per stage (nngrade.timing)
+    reason: str | None = None        # why it was graded again (None: first time, or not graded)
+    cells: dict = field(default_factory=dict)      # what graded it (pipeline.grading_fingerprint)
 
     def __post_init__(self):
         if self.status not in STATUSES:

@@ -220,10 +220,73 @@ class Sandbox:
 
 
 def start(workdir, policy=None):
-    """Start the harness for the notebook whose working copy is ``workdir``."""
+    """Start the harness for the notebook whose working copy is ``workdir`` (or take one
+    that was started ahead for this process: see :func:`hand_over`)."""
     policy = policy or Policy()
+    while _handed:
+        ready = _handed.pop(0)
+        if ready.policy == policy:
+            return ready.fill(workdir)
+        ready.close()   # started for other limits: never used
     if policy.isolate:
         refusal = probe()
         if refusal:
             raise SandboxUnavailable(refusal)
     return Sandbox(Path(workdir), policy)
+
+
+# ------------------------------------------------------------------------------------------
+# Sandboxes started ahead (nngrade.pool): one fresh sandbox per notebook, never reused
+# ------------------------------------------------------------------------------------------
+
+def start_ahead(policy, folder):
+    """Start a sandbox now, for a notebook not known yet: its ``/submission`` is the empty
+    folder ``folder``, which :meth:`Ready.fill` fills with the notebook's working copy when
+    it is taken. The harness imports IPython and NumPy meanwhile. Returns the
+    :class:`Sandbox` (owned by the caller, who closes it when the notebook is done)."""
+    if policy.isolate:
+        refusal = probe()
+        if refusal:
+            raise SandboxUnavailable(refusal)
+    folder = Path(folder)
+    folder.mkdir(mode=0o755)
+    return Sandbox(folder, policy)
+
+
+@dataclasses.dataclass
+class Ready:
+    """The grading process's end of a sandbox started ahead by its parent."""
+
+    sock: socket.socket
+    folder: str
+    policy: Policy
+
+    def fill(self, workdir):
+        """Copy the notebook's working copy (no links followed) into the sandbox's read-only
+        ``/submission``; return self, used like a :class:`Sandbox`."""
+        shutil.copytree(workdir, self.folder, symlinks=True, dirs_exist_ok=True, ignore=_not_plain)
+        return self
+
+    def stderr_tail(self):
+        return ""
+
+    def close(self):
+        """Hang up; the parent that started the sandbox ends it."""
+        self.sock.close()
+
+
+def _not_plain(folder, names):
+    """Entries that are neither plain files nor folders (links, FIFOs, devices): not copied."""
+    import stat
+
+    return [n for n in names
+            if not stat.S_ISREG(m := os.lstat(os.path.join(folder, n)).st_mode) and not stat.S_ISDIR(m)]
+
+
+_handed = []   # Ready sandboxes given to this process, used first by start()
+
+
+def hand_over(ready):
+    """Give this process sandboxes started ahead (a list of :class:`Ready`); :func:`start`
+    takes one per notebook, in order, instead of starting its own."""
+    _handed[:] = list(ready or [])

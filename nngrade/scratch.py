@@ -22,6 +22,7 @@ from nngrade import intake, records
 from nngrade.config import scratch_config, venv_on_path
 
 TEMPLATE = "template"
+WARMUP_STUDENT = "nngrade-warmup"
 
 
 def build_template(course_config, source_dir, assignment, course_id, workdir):
@@ -54,6 +55,7 @@ class Scratch:
         self.config, self.course_dir, self.course_id = course_config, course_dir, course_id
         self.assignment, self.source_dir = assignment, Path(source_dir)
         self.template_db = None
+        self.notebooks = 1   # notebooks of the assignment (one sandbox each)
 
     @property
     def release_dir(self):
@@ -65,7 +67,14 @@ class Scratch:
         self.template_db = build_template(self.config, self.source_dir, self.assignment,
                                           self.course_id, workdir)
         workdir.chmod(0o700)  # holds the hidden tests
+        self.notebooks = max(1, len(list(self.release_dir.glob("*.ipynb"))))
         return self.template_db
+
+    def warmup_job(self, limits, sandbox_limits, cell_timeout=None):
+        """A job that hands in the released notebooks (no answers) for no one: graded once by
+        the fork server so that the workers start warm (:mod:`nngrade.warm`)."""
+        return self.for_submission(WARMUP_STUDENT, self.release_dir, limits, sandbox_limits,
+                                   cell_timeout)
 
     def for_submission(self, student, submission, limits, sandbox_limits, cell_timeout=None,
                        extension_seconds=None):
@@ -100,7 +109,8 @@ class Scratch:
         job = records.Job(student=student, assignment=self.assignment, course_dir=str(self.course_dir),
                           course_id=self.course_id, scratch=str(scratch),
                           release_dir=str(self.release_dir), cell_timeout=cell_timeout,
-                          extension_seconds=extension_seconds, **sandbox_limits)
+                          extension_seconds=extension_seconds, notebooks=self.notebooks,
+                          **sandbox_limits)
         records.write(job, scratch / "job.json")
         return job
 

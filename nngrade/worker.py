@@ -22,6 +22,7 @@ grade at all and grades the submission again next run.
 import copy
 import os
 import re
+import signal
 import sys
 import time
 import traceback
@@ -34,7 +35,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from nngrade import records
+from nngrade import records, sandbox, timing
 from nngrade.config import load_course_config, scratch_config, venv_on_path
 from nngrade.trusted import ERROR_NAMES
 
@@ -188,13 +189,27 @@ def _last_error(outcome):
     return (exceptions or errors or text or ["no message"])[-1]
 
 
-def run_job(job_path):
+def _die_with_parent():
+    """End this process if the fork server it came from ends (as on Ctrl-C, or a Dask worker
+    killed mid-job): no grading outlives the run that asked for it (Linux only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def run_job(job_path, ready=None):
     """Process entry point: grade the job (``job.json``), write ``result.json`` next to it,
-    log to ``worker.log``.
+    log to ``worker.log``. ``ready``: sandboxes the pipeline started ahead for this job
+    (:class:`nngrade.sandbox.Ready`, one per notebook), used instead of starting new ones.
 
     Starts a new session so that the pipeline can kill this process group at once.
     """
     os.setsid()
+    _die_with_parent()
+    sandbox.hand_over(ready)
     job_path = Path(job_path)
     log = os.open(job_path.parent / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log, 1)
@@ -204,8 +219,13 @@ def run_job(job_path):
     # nbgrader's own SQLAlchemy usage warns on every new submission; not our problem to show.
     warnings.filterwarnings("ignore", module="nbgrader")
     venv_on_path()
+    from nngrade import warm
+
+    warm.setup_process()
     try:
-        result = grade(records.read(records.Job, job_path))
+        with timing.collect() as stages:
+            result = grade(records.read(records.Job, job_path))
+        result.stages = stages
     except Exception:
         traceback.print_exc()
         sys.exit(1)
