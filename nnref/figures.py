@@ -360,7 +360,7 @@ def running_statistics(ax, momentum, batch_size=32, steps=150, seed=0):
     over the first half of the ``steps`` training steps, then stays. Each step sees a batch of
     ``batch_size`` values drawn around it (standard deviation 1), whose mean (grey dots)
     scatters by :math:`1/\sqrt{N}`. The running mean (blue) follows
-    :math:`r \leftarrow m\,r + (1 - m)\,\mu_\mathcal{B}` from :math:`r = 0`: a momentum
+    :math:`r \leftarrow m\,r + (1 - m)\,\mu_{\mathcal{B}}` from :math:`r = 0`: a momentum
     :math:`m` near 1 averages over about :math:`1/(1 - m)` batches, so it is smooth but lags
     behind the drift; a small :math:`m` follows the latest batches and their noise. The
     title gives the error of the final estimate, which evaluation mode would use.

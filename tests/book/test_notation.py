@@ -46,9 +46,10 @@ def test_every_greek_letter_of_the_pages_is_in_the_notation_table():
 
 def test_one_symbol_per_meaning_where_the_table_restricts_it():
     """The learning rate is eta everywhere; alpha is the leaky slope (and the Solutions 16
-    sheet's own names in chapter 7); gamma appears only in that sheet's example."""
+    sheet's own names in chapter 7); gamma appears only in that sheet's example and as the
+    scale of a normalization layer (chapter 12)."""
     allowed = {"alpha": {"ch02-activations", "ch07-backprop-scalar", "notation"},
-               "gamma": {"ch07-backprop-scalar", "notation"}}
+               "gamma": {"ch07-backprop-scalar", "ch12-normalization", "notation"}}
     for page in PAGES:
         text = prose(page)
         for letter, pages in allowed.items():
