@@ -25,12 +25,28 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("integrity"),
 
 ROOT = Path(__file__).resolve().parents[2]
 A = "ch02-activations"
-AUTO_POINTS = 20
 
-# The honest wrong answer: step' = 1 everywhere and sigma' = sigma lose parts A(step) and B.
+
+def _test_points():
+    """Points of every automatically graded test cell of the pilot, by grade_id."""
+    nb = nbformat.read(ROOT / "solutions" / A / f"{A}.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+
+
+POINTS = _test_points()
+AUTO_POINTS = sum(POINTS.values())
+
+
+def part(name):
+    """Points of the tests of one answer (its visible and hidden test cells)."""
+    return sum(p for cell, p in POINTS.items() if cell.startswith(f"{name}_"))
+
+
+# The honest wrong answer: step' = 1 everywhere and sigma' = sigma lose those two answers' tests.
 WRONG = {"step_derivative": "def step_derivative(z):\n    return np.ones_like(z)",
          "sigmoid_derivative": "def sigmoid_derivative(z):\n    return sigmoid(z)"}
-WRONG_POINTS = AUTO_POINTS - 4
+WRONG_POINTS = AUTO_POINTS - part("step_derivative") - part("sigmoid_derivative")
 
 PATCH_NUMPY = """
 import sys, numpy
@@ -121,10 +137,11 @@ CLASS = {
     "cheat-hook-globals": (HOOK_GLOBALS, WRONG, WRONG_POINTS),
     "cheat-hook-leak": (HOOK_LEAK, WRONG, WRONG_POINTS),
     "cheat-frames": (FRAMES, dict(WRONG, step_derivative="step_derivative = _steal"), WRONG_POINTS),
-    "cheat-runpy": (RUNPY, {"sigmoid_derivative": "pass  # defined in the first cell"}, AUTO_POINTS - 2),
-    "cheat-always-equal": ("", {"step_derivative": ALWAYS_EQUAL}, AUTO_POINTS - 2),
-    "cheat-object": ("", {"identity_derivative": OBJECT}, AUTO_POINTS - 2),
-    "cheat-generator": ("", {"tanh_derivative": GENERATOR}, AUTO_POINTS - 2),
+    "cheat-runpy": (RUNPY, {"sigmoid_derivative": "pass  # defined in the first cell"},
+                    AUTO_POINTS - part("sigmoid_derivative")),
+    "cheat-always-equal": ("", {"step_derivative": ALWAYS_EQUAL}, AUTO_POINTS - part("step_derivative")),
+    "cheat-object": ("", {"identity_derivative": OBJECT}, AUTO_POINTS - part("identity_derivative")),
+    "cheat-generator": ("", {"tanh_derivative": GENERATOR}, AUTO_POINTS - part("tanh_derivative")),
     "cheat-relabelled": ("", "relabel", WRONG_POINTS),
     "cheat-neighbour-killer": (HOSTILE_NEIGHBOUR, {}, AUTO_POINTS),
     "honest-3": ("", {}, AUTO_POINTS),
