@@ -67,9 +67,22 @@
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", whenTypeset);
-  } else {
+  // docutils writes the references as role="list" whose entries have role="doc-biblioentry",
+  // which a list may not hold (axe: aria-required-children): the entries become list items.
+  function fixCitationLists() {
+    document.querySelectorAll('.citation-list[role="list"] > [role="doc-biblioentry"]').forEach(function (entry) {
+      entry.setAttribute("role", "listitem");
+    });
+  }
+
+  function ready() {
+    fixCitationLists();
     whenTypeset();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();
