@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+from browser import toc_files
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,21 +26,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
 
-
-def toc_files():
-    """The files named by the (uncommented) entries of _toc.yml, root first."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return files
 
 
 def html_pages():
