@@ -55,13 +55,13 @@ SOURCE = [
 ]
 
 
-def make_course(root):
-    """A course directory with the repository's nbgrader config and the tiny assignment;
-    returns the released (student) notebook."""
+def make_course(root, cells=SOURCE):
+    """A course directory with the repository's nbgrader config and the tiny assignment
+    (``cells``: its source notebook's cells); returns the released (student) notebook."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     (root / "solutions" / A).mkdir(parents=True)
-    nb = new_notebook(cells=copy.deepcopy(SOURCE), metadata={"kernelspec": {
+    nb = new_notebook(cells=copy.deepcopy(cells), metadata={"kernelspec": {
         "name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(nb, root / "solutions" / A / f"{A}.ipynb")
     work = root.parent / f"{root.name}-template"

@@ -32,15 +32,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_markdown_cell, new_notebook
+from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook
 from test_pipeline import REPO, SOURCE, A, _meta
+from test_pipeline import make_course as _make_course
 from test_pipeline import submit as _submit
 
 from nngrade import collect, intake
 from nngrade.__main__ import main
 from nngrade.config import course_paths, load_course_config
-from nngrade.scratch import build_template
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -54,19 +54,9 @@ SCRIPT = "<script>window.nngradePwned = 1</script>"
 
 def make_course(root):
     """The tiny assignment of test_pipeline plus a written answer graded by hand."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    (root / "solutions" / A).mkdir(parents=True)
-    cells = copy.deepcopy(SOURCE)
-    cells.insert(3, copy.deepcopy(WRITTEN))
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}})
-    nbformat.write(nb, root / "solutions" / A / f"{A}.ipynb")
-    work = root.parent / f"{root.name}-template"
-    build_template(load_course_config(root), root / "solutions" / A, A, "", work)
-    released = nbformat.read(work / "release" / A / f"{A}.ipynb", as_version=4)
-    shutil.rmtree(work)
-    return released
+    cells = list(SOURCE)
+    cells.insert(3, WRITTEN)
+    return _make_course(root, cells)
 
 
 def _answer_written(nb):
