@@ -69,15 +69,16 @@ def check_shape(x, expected, where, name):
                      f"got {format_shape(x.shape)}")
 
 
-def check_same_shape(a, b, where, name_a, name_b):
-    """Require ``a.shape == b.shape`` (no broadcasting), naming both shapes if not."""
-    if a.shape != b.shape:
+def check_same_shape(shape_a, shape_b, where, name_a, name_b):
+    """Require ``shape_a == shape_b`` (no broadcasting), naming both shapes if not."""
+    shape_a, shape_b = tuple(shape_a), tuple(shape_b)
+    if shape_a != shape_b:
         hint = ""
-        if {a.ndim, b.ndim} == {1, 2} and a.size == b.size:
+        if {len(shape_a), len(shape_b)} == {1, 2} and np.prod(shape_a) == np.prod(shape_b):
             hint = (" (an (N,) array and an (N, 1) array would broadcast to (N, N): "
                     "reshape one of them)")
         raise ValueError(f"{where} expected {name_a} and {name_b} of the same shape, got "
-                         f"{name_a} {format_shape(a.shape)} and {name_b} {format_shape(b.shape)}{hint}")
+                         f"{name_a} {format_shape(shape_a)} and {name_b} {format_shape(shape_b)}{hint}")
 
 
 def lookup(name, table, kind):

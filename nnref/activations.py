@@ -57,7 +57,7 @@ class ActivationFunction:
         where = f"{self!r}.backward"
         z = self._input(z, "backward")
         grad_a = as_float_array(grad_a, where, "grad_a")
-        check_same_shape(z, grad_a, where, "z", "grad_a")
+        check_same_shape(z.shape, grad_a.shape, where, "z", "grad_a")
         return self.backward_unchecked(z, grad_a)
 
     def forward_unchecked(self, z: np.ndarray) -> np.ndarray:
@@ -228,7 +228,7 @@ class Softmax(ActivationFunction):
         """
         z = self._input(z, "backward")
         grad_a = as_float_array(grad_a, "Softmax.backward", "grad_a")
-        check_same_shape(z, grad_a, "Softmax.backward", "z", "grad_a")
+        check_same_shape(z.shape, grad_a.shape, "Softmax.backward", "z", "grad_a")
         return self.backward_unchecked(z, grad_a)
 
     def backward_unchecked(self, z: np.ndarray, grad_a: np.ndarray) -> np.ndarray:

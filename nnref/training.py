@@ -24,6 +24,7 @@ every unit); each puts back the modes the model and its modules had when it was 
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -145,12 +146,14 @@ def fit(model: Module, loss: str | _losses.Loss, optimizer: Optimizer, X: ArrayL
     check_positive_int(batch_size, "fit", "batch_size")
     rng = np.random.default_rng() if rng is None else rng
     # Validation at the boundary: X is checked once for the whole data set (converted to the
-    # model's dtype, NaN rejected, its shape checked by the first module), the modules inside
-    # the model on the first batch; later batches take the unchecked paths.
+    # model's dtype, NaN rejected, its shape checked by the first module), the targets once on
+    # the first batch (when the outputs' shape is known), the modules inside the model on the
+    # first batch. Later batches take the unchecked paths; a NaN or infinite loss stops fit.
     check_input = getattr(model, "check_input", None)
     if check_input is not None:
         X = check_input(X)
-    checked = False
+    fast = False  # True after the first batch, for nnref models
+    targets = None  # y, checked by the loss on the first batch
     classify = loss.has_accuracy
     n = len(X)
     n_batches = -(-n // batch_size)
@@ -162,17 +165,25 @@ def fit(model: Module, loss: str | _losses.Loss, optimizer: Optimizer, X: ArrayL
             loss_sum, correct = 0.0, 0
             for start in range(0, n, batch_size):
                 batch = order[start:start + batch_size]
-                X_b, y_b = X[batch], y[batch]
-                y_hat = model.forward_unchecked(X_b) if checked else model.forward(X_b)
-                batch_loss, grad = loss.forward_backward(y_hat, y_b)  # = forward, backward
+                X_b = X[batch]
+                if fast:
+                    y_hat = model.forward_unchecked(X_b)
+                else:
+                    y_hat = np.asarray(model.forward(X_b))
+                    if targets is None:
+                        targets = loss.check_targets(y, (n, *y_hat.shape[1:]), y_hat.dtype, f"fit: {loss!r}")
+                y_b = targets[batch]
+                batch_loss, grad = loss.forward_backward_unchecked(y_hat, y_b)  # = forward, backward
+                if not math.isfinite(batch_loss):  # NaN or inf in the outputs, or a loss overflowed
+                    raise _diverged(loss, batch_loss, X_b, y_hat, epoch, start // batch_size, n_batches)
                 loss_sum += batch_loss * len(batch)
                 if classify:
                     correct += loss.correct_count(y_hat, y_b)
-                if checked:  # nobody needs dL/dX of the data
+                if fast:  # nobody needs dL/dX of the data
                     model.backward_unchecked(grad, input_grad=False)
                 else:
                     model.backward(grad, input_grad=False)
-                    checked = check_input is not None
+                    fast = check_input is not None
                 optimizer.step(model)
                 bar.update()
             if eval_train:
@@ -189,6 +200,18 @@ def fit(model: Module, loss: str | _losses.Loss, optimizer: Optimizer, X: ArrayL
                     history.val_accuracy.append(val_acc)
             bar.set_postfix(_summary(history, epoch + 1))
     return history
+
+
+def _diverged(loss, value, X_b, y_hat, epoch, batch, n_batches):
+    """The error for a minibatch whose loss is NaN or infinite (checked instead of every output)."""
+    y_hat = np.asarray(y_hat, dtype=float)
+    nan, inf = int(np.isnan(y_hat).sum()), int(np.isinf(y_hat).sum())
+    where = (f"fit: {loss!r} gave the loss {value} in epoch {epoch + 1}, minibatch {batch + 1} of {n_batches}; "
+             f"the model's outputs hold {nan} NaN and {inf} infinite of {y_hat.size} entries. ")
+    inf_in_X = int(np.isinf(X_b).sum())
+    if inf_in_X:
+        return ValueError(where + f"The minibatch's X holds {inf_in_X} infinite entries: remove or replace them")
+    return ValueError(where + "Training diverged: try a smaller learning rate (or scale X to smaller values)")
 
 
 def _summary(history, epoch):

@@ -266,3 +266,24 @@ def test_each_loss_declares_whether_accuracy_applies(name):
     else:
         with pytest.raises(TypeError, match="not a classification loss"):
             loss.correct_count(y_hat, y)
+
+
+@pytest.mark.parametrize("name", sorted(LOSS_CLASSES))
+def test_each_loss_is_its_checks_plus_its_unchecked_math(name):
+    """forward/backward/forward_backward = check + the unchecked twin, which fit uses after
+    checking all the targets once; the checks catch NaN and mismatched targets."""
+    loss = LOSS_CLASSES[name]()
+    y_hat = np.array([[0.2, 0.8], [0.9, 0.1], [0.4, 0.6]])
+    y = np.array([[0.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    checked_y_hat, checked_y = loss.check(y_hat, y)
+    assert loss.forward_unchecked(checked_y_hat, checked_y) == loss.forward(y_hat, y)
+    np.testing.assert_array_equal(loss.backward_unchecked(checked_y_hat, checked_y), loss.backward(y_hat, y))
+    value, grad = loss.forward_backward_unchecked(checked_y_hat, checked_y)
+    assert value == pytest.approx(loss.forward(y_hat, y), rel=1e-15)
+    np.testing.assert_allclose(grad, loss.backward(y_hat, y), rtol=1e-15)
+    np.testing.assert_array_equal(loss.check_targets(y, y_hat.shape, np.dtype(np.float32), "here"),
+                                  y.astype(np.float32))
+    with pytest.raises(ValueError, match=r"here expected y_hat and y of the same shape"):
+        loss.check_targets(y[:, :1], y_hat.shape, y_hat.dtype, "here")
+    with pytest.raises(ValueError, match="got NaN in y_hat"):
+        loss.forward_backward(np.where(y_hat > 0.85, np.nan, y_hat), y)

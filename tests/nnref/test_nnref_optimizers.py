@@ -183,3 +183,21 @@ def test_an_object_that_replaces_its_gradients_is_paired_at_every_step():
         valley.grads["W"] = valley.params["W"].copy()
         sgd.step(valley)
     np.testing.assert_allclose(valley.params["W"], 0.9**3)
+
+
+@pytest.mark.parametrize("layout", ["float32", "float64", "fortran", "strided", "float16"])
+def test_the_sgd_step_is_the_formula_for_every_array_layout(layout, rng):
+    """SGD updates contiguous float32/float64 arrays through BLAS axpy, others with NumPy."""
+    dtype = {"float32": np.float32, "float16": np.float16}.get(layout, np.float64)
+    W = rng.standard_normal((6, 4)).astype(dtype)
+    if layout == "fortran":
+        W = np.asfortranarray(W)
+    model = Params(rng, dtype)
+    model.params = {"0.W": W if layout != "strided" else np.zeros((6, 8))[:, ::2]}
+    model.params["0.W"][...] = W
+    model.grads = {"0.W": rng.standard_normal((6, 4)).astype(dtype)}
+    W0, g = model.params["0.W"].copy(), model.grads["0.W"].copy()
+    optimizers.SGD(lr=0.1, momentum=0.5).step(model)
+    tol = 1e-3 if dtype == np.float16 else 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(model.params["0.W"], W0 - 0.1 * 0.5 * g, rtol=tol, atol=tol)
+    assert model.params["0.W"].dtype == dtype

@@ -130,3 +130,56 @@ def test_fit_rejects_mismatched_data(rng):
     with pytest.raises(ValueError, match="batch_size to be a positive integer, got 0"):
         training.fit(model, "softmax_cross_entropy", optimizers.SGD(0.1), np.zeros((4, 2)), np.zeros(4, int),
                      batch_size=0)
+
+
+def _params(model):
+    return {k: v.copy() for k, v in model.params.items()}
+
+
+def test_fit_checks_every_target_before_the_first_update(rng):
+    """The targets are checked once, all of them, so a bad label in a late minibatch stops fit
+    before any parameter has changed (the minibatches after the first are not checked again)."""
+    X = rng.standard_normal((100, 4))
+    y = rng.integers(0, 3, 100)
+    y[97] = 3
+    model = layers.MLP([4, 5, 3], rng=rng)
+    before = _params(model)
+    with pytest.raises(ValueError, match=r"fit: SoftmaxCrossEntropy\(\) expected labels in 0\.\.2, got values in 0\.\.3"):
+        training.fit(model, "softmax_cross_entropy", optimizers.SGD(0.1), X, y, batch_size=10, progress=False)
+    for k, v in before.items():
+        np.testing.assert_array_equal(model.params[k], v)
+    with pytest.raises(ValueError, match=r"expected y_hat and y of the same shape, got y_hat \(100, 2\) and y \(100, 1\)"):
+        training.fit(layers.MLP([4, 2], rng=rng), "squared_error", optimizers.SGD(0.1), X, y[:, None] * 1.0,
+                     progress=False)
+
+
+def test_fit_stops_with_a_clear_message_when_training_diverges(rng):
+    X = rng.standard_normal((64, 4)) * 1e3
+    y = rng.integers(0, 3, 64)
+    model = layers.MLP([4, 8, 3], rng=rng)
+    with pytest.raises(ValueError, match=r"fit: SoftmaxCrossEntropy\(\) gave the loss nan in epoch \d+, minibatch \d+ "
+                                         r"of 4; .* Training diverged: try a smaller learning rate"):
+        with np.errstate(all="ignore"):
+            training.fit(model, "softmax_cross_entropy", optimizers.SGD(1e6), X, y, epochs=50, batch_size=16,
+                         rng=rng, progress=False)
+
+
+def test_fit_names_infinite_input_when_the_loss_is_not_finite(rng):
+    X = rng.standard_normal((64, 4))
+    X[40, 1] = np.inf
+    y = rng.integers(0, 3, 64)
+    with pytest.raises(ValueError, match=r"The minibatch's X holds 1 infinite entries"):
+        with np.errstate(all="ignore"):
+            training.fit(layers.MLP([4, 8, 3], rng=rng), "softmax_cross_entropy", optimizers.SGD(0.1), X, y,
+                         batch_size=64, progress=False)
+
+
+def test_fit_rejects_nan_in_x_before_training_and_counts_all_of_x(rng):
+    X = rng.standard_normal((50, 4))
+    X[49, 0] = np.nan
+    model = layers.MLP([4, 3], rng=rng)
+    before = _params(model)
+    with pytest.raises(ValueError, match=r"got NaN in X \(1 of 200 entries\)"):
+        training.fit(model, "softmax_cross_entropy", optimizers.SGD(0.1), X, rng.integers(0, 3, 50), progress=False)
+    for k, v in before.items():
+        np.testing.assert_array_equal(model.params[k], v)
