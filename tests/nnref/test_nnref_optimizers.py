@@ -187,7 +187,7 @@ def test_an_object_that_replaces_its_gradients_is_paired_at_every_step():
 
 @pytest.mark.parametrize("layout", ["float32", "float64", "fortran", "strided", "float16"])
 def test_the_sgd_step_is_the_formula_for_every_array_layout(layout, rng):
-    """SGD updates contiguous float32/float64 arrays through BLAS axpy, others with NumPy."""
+    """The step, with momentum, for C- and Fortran-ordered, strided and half-precision parameters."""
     dtype = {"float32": np.float32, "float16": np.float16}.get(layout, np.float64)
     W = rng.standard_normal((6, 4)).astype(dtype)
     if layout == "fortran":

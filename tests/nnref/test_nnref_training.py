@@ -144,11 +144,13 @@ def test_fit_checks_every_target_before_the_first_update(rng):
     y[97] = 3
     model = layers.MLP([4, 5, 3], rng=rng)
     before = _params(model)
-    with pytest.raises(ValueError, match=r"fit: SoftmaxCrossEntropy\(\) expected labels in 0\.\.2, got values in 0\.\.3"):
+    labels = r"fit: SoftmaxCrossEntropy\(\) expected labels in 0\.\.2, got values in 0\.\.3"
+    with pytest.raises(ValueError, match=labels):
         training.fit(model, "softmax_cross_entropy", optimizers.SGD(0.1), X, y, batch_size=10, progress=False)
     for k, v in before.items():
         np.testing.assert_array_equal(model.params[k], v)
-    with pytest.raises(ValueError, match=r"expected y_hat and y of the same shape, got y_hat \(100, 2\) and y \(100, 1\)"):
+    shapes = r"expected y_hat and y of the same shape, got y_hat \(100, 2\) and y \(100, 1\)"
+    with pytest.raises(ValueError, match=shapes):
         training.fit(layers.MLP([4, 2], rng=rng), "squared_error", optimizers.SGD(0.1), X, y[:, None] * 1.0,
                      progress=False)
 
