@@ -17,3 +17,11 @@ One command grades a whole class (``python -m nngrade <assignment> --jobs n``):
 
 It may use nbgrader; nnref never imports it.
 """
+import sys
+
+# nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (jupyter-events
+# asks for it); that module builds its IRI parsers at import, a second of start-up in every
+# grading process. Nothing here validates IRIs, so nngrade's processes do without it: with the
+# import refused, jsonschema simply has no "iri" format check (its documented fallback).
+sys.modules.setdefault("rfc3987_syntax", None)
+
