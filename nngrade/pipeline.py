@@ -36,7 +36,7 @@ from nbgrader.api import Gradebook
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from nngrade import collect, engines, feedback, intake, records, sandbox, warm
+from nngrade import collect, engines, feedback, intake, records, report, sandbox, warm
 from nngrade.config import course_paths, default_db_url, load_course_config, venv_on_path
 from nngrade.engines import LocalEngine, Workers  # noqa: F401  (Workers: the old name)
 from nngrade.gradebook import (
@@ -349,7 +349,7 @@ def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=No
 
 def publish(course, results, notices, sandbox_note, started):
     """Step 4: the CSVs and the class report, from the gradebook and this run's results."""
-    from nngrade import export, report
+    from nngrade import export
 
     outcomes = [results[s] for s in sorted(results)]
     run = ClassRun(course.assignment, outcomes, course.db_url, sandbox_note,
@@ -391,6 +391,7 @@ def grade_class(settings):
                           settings.assignment, course.source_dir)
         plan = prepare(course, scratch)
         results = dict(plan.results)
+        report.import_plotting_meanwhile()
         schedule(course, plan, scratch, {"memory_mb": settings.memory_mb,
                                          "cpu_seconds": settings.notebook_timeout},
                  results, settings.progress)
