@@ -17,7 +17,9 @@ scales with ``--jobs`` and on a local Dask cluster; writes the "Class grading" s
    is also the fair stand-in for "today's" grader (what the course graded with before the
    trusted grader).
 2. **Where the time goes**: the stages each worker records (:mod:`nngrade.timing`).
-3. **--jobs**: 1, the number of cores, and twice that.
+3. **--jobs**: 1, the number of cores, twice and four times that, for the class as it is
+   (computing) and for the same class waiting (each submission sleeps 1 s in a cell of its
+   own): above the number of cores, more jobs help where the work waits.
 4. **Scale**: a synthetic class of ``--scale-students`` at ``--jobs 2`` and on a local Dask
    cluster (a scheduler and two one-thread workers on 127.0.0.1): submissions per second,
    CPU seconds per submission (a cpuacct cgroup around everything, or, without one, the
@@ -46,6 +48,7 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MARKER = "<!-- class grading: written by benchmarks/bench_grading.py -->"
+WAITING_SECONDS = 1.0   # the waiting class of the --jobs table: each submission sleeps this long
 STAGES = ("worker start", "sandbox start", "cell execution", "trusted tests", "gradebook",
           "feedback HTML", "nbgrader other", "merge")
 STOCK_CONFIG = '''# Stock nbgrader, for comparison: nbgrader's default Execute preprocessor, a normal python3
@@ -61,9 +64,12 @@ c.CourseDirectory.release_directory = "exercises"
 # Classes
 # ------------------------------------------------------------------------------------------
 
-def make_class(course, assignment, students, config=None):
+def make_class(course, assignment, students, config=None, wait=0.0):
     """A course with the repository's config (or ``config``) and source, and ``students``
-    honest submissions."""
+    honest submissions; with ``wait`` > 0 each submission first waits that many seconds in a
+    cell of its own (``time.sleep``: a kernel waiting, not computing)."""
+    import nbformat
+
     course.mkdir(parents=True)
     if config is None:
         shutil.copy(REPO / "nbgrader_config.py", course)
@@ -71,8 +77,13 @@ def make_class(course, assignment, students, config=None):
         (course / "nbgrader_config.py").write_text(config)
     shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
     for index in range(students):
-        shutil.copytree(REPO / "solutions" / assignment,
-                        course / "submitted" / f"student{index:03d}" / assignment)
+        folder = course / "submitted" / f"student{index:03d}" / assignment
+        shutil.copytree(REPO / "solutions" / assignment, folder)
+        if wait:
+            for path in folder.glob("*.ipynb"):
+                nb = nbformat.read(path, as_version=4)
+                nb.cells.insert(0, nbformat.v4.new_code_cell(f"import time\ntime.sleep({wait})"))
+                nbformat.write(nb, path)
 
 
 def clean(course):
@@ -283,9 +294,10 @@ def _stock_scores(course, assignment):
         return sorted(s.score for s in gb.assignment_submissions(assignment))
 
 
-def jobs_scaling(tmp, assignment, students, jobs_list):
-    course = tmp / "jobs"
-    make_class(course, assignment, students)
+def jobs_scaling(tmp, assignment, students, jobs_list, wait=0.0):
+    """Grade one class at each ``--jobs``; ``wait``: its submissions sleep that long (see make_class)."""
+    course = tmp / f"jobs-wait{wait:g}"
+    make_class(course, assignment, students, wait=wait)
     out = {}
     for jobs in jobs_list:
         clean(course)
@@ -293,8 +305,8 @@ def jobs_scaling(tmp, assignment, students, jobs_list):
         if done.returncode != 0:
             sys.exit(f"--jobs {jobs} failed:\n{done.stderr[-3000:]}")
         out[jobs] = (wall, cpu)
-        print(f"--jobs {jobs}: {wall:.1f} s for {students} ({wall / students:.2f} s/submission, "
-              f"CPU {cpu / students:.2f} s/submission)")
+        print(f"--jobs {jobs}{f' (cells waiting {wait:g} s)' if wait else ''}: {wall:.1f} s for {students} "
+              f"({wall / students:.2f} s/submission, CPU {cpu / students:.2f} s/submission)")
     return out
 
 
@@ -370,10 +382,16 @@ def write_section(args, compared, stages, jobs, scaled):
     lines += ["", "`worker start` includes, for the first submission, waiting for the workers' fork server to "
               "import and grade its warm-up job; `merge` runs in the pipeline while the next "
               "submission is graded.", "", "### --jobs", "",
-              "| --jobs | s for the class | s/submission | CPU s/submission | speed-up |",
-              "|---|---|---|---|---|"]
-    for j, (wall, cpu) in jobs.items():
-        lines.append(f"| {j} | {wall:.1f} | {wall / n:.2f} | {cpu / n:.2f} | {jobs[min(jobs)][0] / wall:.2f} |")
+              f"The class of {n}, honest (computing) and with a first cell that sleeps {WAITING_SECONDS:g} s "
+              "(waiting: the sandboxed kernel holds no core). Above the number of cores, more jobs help "
+              "only the waiting class.", "",
+              "| class | --jobs | s for the class | s/submission | CPU s/submission | speed-up |",
+              "|---|---|---|---|---|---|"]
+    for wait, rows in jobs.items():
+        label = f"waiting {wait:g} s" if wait else "computing"
+        for j, (wall, cpu) in rows.items():
+            lines.append(f"| {label} | {j} | {wall:.1f} | {wall / n:.2f} | {cpu / n:.2f} | "
+                         f"{rows[min(rows)][0] / wall:.2f} |")
     if scaled:
         s = args.scale_students
         lines += ["", f"### Scale: {s} submissions", "",
@@ -411,7 +429,8 @@ def main(argv=None):
             values = stages.get(name) or [0.0]
             print(f"  {name:15s} median {statistics.median(values):.3f} s, mean {statistics.mean(values):.3f} s")
         cores = os.cpu_count()
-        jobs = jobs_scaling(tmp, args.assignment, args.students, sorted({1, cores, 2 * cores}))
+        jobs = {wait: jobs_scaling(tmp, args.assignment, args.students, sorted({1, cores, 2 * cores, 4 * cores}), wait)
+                for wait in (0.0, WAITING_SECONDS)}
         scaled = scale(tmp, args.assignment, args.scale_students, args.dask) if args.scale else {}
         if args.write:
             write_section(args, compared, stages, jobs, scaled)
