@@ -36,7 +36,7 @@ from nbgrader.api import Gradebook
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from nngrade import collect, engines, feedback, intake, records, report, sandbox, warm
+from nngrade import collect, engines, feedback, intake, records, regrade, report, sandbox, warm
 from nngrade.config import course_paths, default_db_url, load_course_config, venv_on_path
 from nngrade.engines import LocalEngine, Workers  # noqa: F401  (Workers: the old name)
 from nngrade.gradebook import (
@@ -103,7 +103,8 @@ class Course:
 class Plan:
     """What :func:`prepare` found: the submissions to grade and the results known already."""
 
-    todo: dict                   # student -> (folder, checksum, extension seconds, why graded again)
+    todo: dict                   # student -> (folder, checksum, extension seconds, why graded again,
+                                 #             earlier verdicts offered: nngrade.regrade)
     results: dict                # student -> Result (unchanged, rejected...)
     notices: list
     fingerprint: dict = field(default_factory=dict)   # see grading_fingerprint
@@ -161,15 +162,23 @@ def prepare(course, scratch):
                 previous, reason = _previous(gb, course, student, checksum, fingerprint)
             if previous is not None:
                 results[student] = previous
-            else:
-                todo[student] = (submissions[student], checksum,
-                                 extension_seconds(gb, assignment, student), reason)
-                if reason and reason.startswith(CELLS_CHANGED):
-                    changed_cells.update(reason[len(CELLS_CHANGED):].split(", "))
+                continue
+            offered = {}
+            if reason and reason.startswith(CELLS_CHANGED):
+                changed = reason[len(CELLS_CHANGED):].split(", ")
+                changed_cells.update(changed)
+                offered = regrade.offered_verdicts(tgb.find_assignment(assignment).notebooks, changed,
+                                                   course.folder("autograded", student))
+            todo[student] = (submissions[student], checksum, extension_seconds(gb, assignment, student),
+                             reason, offered)
     regraded = [s for s, t in todo.items() if t[3] and t[3].startswith(CELLS_CHANGED)]
     if regraded:
+        partly = sum(bool(todo[s][4]) for s in regraded)
         notices.append(f"{len(regraded)} submission(s) graded again because what grades them changed "
-                       f"since they were graded: {', '.join(sorted(changed_cells))}")
+                       f"since they were graded: {', '.join(sorted(changed_cells))}"
+                       + (f"; for {partly} of them only tests changed, so the tests after the last changed "
+                          "one kept their earlier verdicts (their students' cells and the other tests ran "
+                          "again)" if partly else ""))
     return Plan(todo, results, notices, fingerprint)
 
 
@@ -224,7 +233,7 @@ def _previous(gb, course, student, checksum, fingerprint):
     saved.score, saved.max_score, saved.notebook_scores = scores
     saved.pending = pending_points(gb.find_submission(course.assignment, student))
     saved.status, saved.seconds, saved.infrastructure = "unchanged", 0.0, False
-    saved.stages, saved.reason = {}, None
+    saved.stages, saved.reason, saved.kept_verdicts = {}, None, 0
     return saved, None
 
 
@@ -313,10 +322,10 @@ def schedule(course, plan, scratch, sandbox_limits, results, progress, engine=No
                      desc=f"grading {assignment}", disable=not progress) as bar:
             futures = {}
             try:
-                for student, (folder, checksum, extension, reason) in plan.todo.items():
+                for student, (folder, checksum, extension, reason, offered) in plan.todo.items():
                     try:
                         job = scratch.for_submission(student, folder, limits, sandbox_limits,
-                                                     settings.cell_timeout, extension)
+                                                     settings.cell_timeout, extension, offered)
                     except intake.Refused as why:
                         results[student] = Result(student, "rejected",
                                                   problems=[f"refused at intake: {why}"])
@@ -421,7 +430,8 @@ def summary_table(run):
         score = "-" if shown is None else f"{shown:g}"
         max_score = "-" if o.max_score is None else f"{o.max_score:g}"
         pending = f"{o.pending:g}" if o.has_grade and o.pending else ""
-        notes = o.problems[0] if o.problems else (f"graded again: {o.reason}" if o.reason else "")
+        kept = f" ({o.kept_verdicts} test verdicts kept)" if o.kept_verdicts else ""
+        notes = o.problems[0] if o.problems else (f"graded again: {o.reason}{kept}" if o.reason else "")
         more = f" (+{len(o.problems) - 1} more)" if len(o.problems) > 1 else ""
         lines.append(f"{ascii(o.student)[1:-1]:<20} {score:>7} {max_score:>6} {pending:>7} "
                      f"{o.status:<10} {o.seconds:>7.1f}  {notes[:100]}{more}")

@@ -73,6 +73,7 @@ class Result:
     checksum: str | None = None      # of the submission, in the marker of a graded one
     stages: dict = field(default_factory=dict)     # seconds per stage (nngrade.timing)
     reason: str | None = None        # why it was graded again (None: first time, or not graded)
+    kept_verdicts: int = 0           # test cells whose earlier verdict stood (nngrade.regrade)
     cells: dict = field(default_factory=dict)      # what graded it (pipeline.grading_fingerprint)
 
     def __post_init__(self):

@@ -10,16 +10,19 @@ A run works in a private folder ``R`` (``run_root``, removed at the end) holding
         gradebook.db            copy of the template gradebook
         source/<assignment>/    the source's data files, never its notebooks
         submitted/<student>/<assignment>/   the submission, copied by nngrade.intake (no links)
+        kept/<notebook>.json    earlier verdicts offered to the grader (a regrade: nngrade.regrade)
         job.json, result.json   the Job and the Result (nngrade.records)
 
 The folder names inside a scratch course are fixed by :func:`nngrade.config.scratch_config`.
 """
+import json
 import secrets
 import shutil
 from pathlib import Path
 
 from nngrade import intake, records
 from nngrade.config import scratch_config, venv_on_path
+from nngrade.regrade import KEPT
 
 TEMPLATE = "template"
 WARMUP_STUDENT = "nngrade-warmup"
@@ -77,9 +80,10 @@ class Scratch:
                                    cell_timeout)
 
     def for_submission(self, student, submission, limits, sandbox_limits, cell_timeout=None,
-                       extension_seconds=None):
+                       extension_seconds=None, offered=None):
         """A private scratch course for one submission; returns its :class:`~nngrade.records.Job`
-        (also written to ``job.json``).
+        (also written to ``job.json``). ``offered``: earlier verdicts the grader may keep,
+        ``{notebook: {grade_id: outputs}}`` (:func:`nngrade.regrade.offered_verdicts`).
 
         Raises :class:`nngrade.intake.Refused` when the submission breaks an intake rule
         (it is copied without following links), OSError when the copy fails otherwise.
@@ -88,13 +92,13 @@ class Scratch:
         scratch.mkdir(mode=0o711)
         try:
             return self._fill(scratch, student, submission, limits, sandbox_limits, cell_timeout,
-                              extension_seconds)
+                              extension_seconds, offered or {})
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
 
     def _fill(self, scratch, student, submission, limits, sandbox_limits, cell_timeout,
-              extension_seconds):
+              extension_seconds, offered):
         (scratch / "submitted" / student).mkdir(parents=True)
         intake.copy_tree(submission, scratch / "submitted" / student / self.assignment, limits)
         (scratch / "submitted").chmod(0o700)
@@ -106,6 +110,10 @@ class Scratch:
         shutil.copyfile(self.template_db, target)
         target.chmod(0o600)
         (scratch / "exchange").mkdir()  # nbgrader's API wants one, even unused
+        if offered:
+            (scratch / KEPT).mkdir()
+            for notebook, verdicts in offered.items():
+                (scratch / KEPT / f"{notebook}.json").write_text(json.dumps(verdicts))
         job = records.Job(student=student, assignment=self.assignment, course_dir=str(self.course_dir),
                           course_id=self.course_id, scratch=str(scratch),
                           release_dir=str(self.release_dir), cell_timeout=cell_timeout,

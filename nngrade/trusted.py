@@ -38,7 +38,7 @@ import nbformat
 import numpy as np
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
 import nnref
 from nngrade import sandbox
@@ -418,6 +418,10 @@ class TrustedExecute(NbGraderPreprocessor):
                               "bubblewrap). False: a plain child process (no isolation).").tag(config=True)
     max_cell_output = Integer(1_000_000, help="Bytes of output kept per cell.").tag(config=True)
     max_notebook_output = Integer(5_000_000, help="Bytes of output kept per notebook.").tag(config=True)
+    kept_verdicts = Unicode("", help="A folder of <notebook>.json files, {grade_id: outputs}: the earlier "
+                            "verdicts of unchanged test cells, offered when only other tests changed "
+                            "(nngrade.regrade). Those of the test cells after every test that runs are "
+                            "kept instead of running the cells again.").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -439,11 +443,17 @@ class TrustedExecute(NbGraderPreprocessor):
         self.namespace = {"__name__": "__main__", "__builtins__": builtins}
         self.from_kernel = {}   # name -> the proxy or copy bound from the kernel
         self.budget = self.max_notebook_output
+        kept = self._kept(nb, roles, info["notebook"])
         try:
             for index, (cell, role) in enumerate(zip(nb.cells, roles)):
                 if role == "markdown":
                     continue
                 cell.outputs = []
+                if index in kept:
+                    cell.outputs = kept[index]
+                    cell.metadata["nngrade"] = {"kept_verdict": True}
+                    cell.execution_count = index + 1
+                    continue
                 if role in ("student", "locked"):
                     outputs = self._run_in_kernel(cell.source)
                     if role == "student":
@@ -456,6 +466,26 @@ class TrustedExecute(NbGraderPreprocessor):
         finally:
             self.kernel.close()
         return nb, resources
+
+    def _kept(self, nb, roles, notebook):
+        """``{cell index: outputs}``: the offered earlier verdicts (``kept_verdicts``) that stand,
+        those of the test cells after the last test cell that must run (one not offered)."""
+        if not self.kept_verdicts:
+            return {}
+        try:
+            with open(f"{self.kept_verdicts}/{notebook}.json", encoding="utf-8") as file:
+                offered = json.load(file)
+        except (OSError, ValueError):
+            return {}
+        kept = {}
+        for index in range(len(nb.cells) - 1, -1, -1):
+            if roles[index] != "test":
+                continue
+            outputs = offered.get(nb.cells[index].metadata["nbgrader"]["grade_id"]) if type(offered) is dict else None
+            if type(outputs) is not list:
+                break
+            kept[index] = [nbformat.from_dict(output) for output in outputs]
+        return kept
 
     # -- the student's side -------------------------------------------------------------------
     def _run_in_kernel(self, source):

@@ -37,6 +37,7 @@ from nbgrader.coursedir import CourseDirectory
 
 from nngrade import records, sandbox, timing
 from nngrade.config import load_course_config, scratch_config, venv_on_path
+from nngrade.regrade import KEPT
 from nngrade.trusted import ERROR_NAMES
 
 
@@ -76,6 +77,12 @@ KERNEL_ERRORS = {
 }
 
 
+def kept_verdicts(path):
+    """How many test cells of an autograded notebook kept their earlier verdict (nngrade.regrade)."""
+    nb = nbformat.read(path, as_version=4)
+    return sum(bool(cell.metadata.get("nngrade", {}).get("kept_verdict")) for cell in nb.cells)
+
+
 def kernel_errors(path):
     """Messages of errors that are not a test failing: a cell timed out, the kernel died."""
     nb = nbformat.read(path, as_version=4)
@@ -108,6 +115,8 @@ def grade(job):
     config = scratch_config(load_course_config(job.course_dir), scratch, job.course_id,
                             cell_timeout=job.cell_timeout, memory_mb=job.memory_mb,
                             cpu_seconds=job.cpu_seconds)
+    if (scratch / KEPT).is_dir():  # a regrade after some tests changed: nngrade.regrade
+        config.TrustedExecute.kept_verdicts = str(scratch / KEPT)
     submitted = scratch / "submitted" / student / assignment
     expected = expected_cell_ids(config.CourseDirectory.db_url, assignment)
     result = records.Result(student=student)
@@ -149,6 +158,7 @@ def grade(job):
     result.autograde_seconds = round(time.perf_counter() - start, 2)
     autograded = scratch / "autograded" / student / assignment
     for notebook in sorted(autograded.glob("*.ipynb")):
+        result.kept_verdicts += kept_verdicts(notebook)
         errors = kernel_errors(notebook)
         if KERNEL_ERRORS[ERROR_NAMES["dead"]] in errors:  # the rest of that notebook scored 0
             result.status = "error"

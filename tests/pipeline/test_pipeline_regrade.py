@@ -48,12 +48,38 @@ def test_only_what_a_changed_test_grades_is_graded_again(tmp_path):
                for c in nbformat.read(course / "autograded" / "ben" / A / f"{A}.ipynb", as_version=4).cells
                for o in c.get("outputs", []))
 
-    # Points changed on one cell; one student resubmitted: each is graded again, for its reason.
+    # test_square is the last test: no verdict after it could be kept.
+    assert {o.kept_verdicts for o in fixed.outcomes} == {0}
+
+    # Points changed on the first test; one student resubmitted: each is graded again, for its
+    # reason. Only tests changed for ann, so test_square (after test_double) keeps its earlier
+    # verdict: marked here in ann's autograded notebook, the mark is still there afterwards.
+    graded = course / "autograded" / "ann" / A / f"{A}.ipynb"
+    nb = nbformat.read(graded, as_version=4)
+    square = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
+    square.outputs = [nbformat.v4.new_output("stream", name="stdout", text="the earlier verdict\n")]
+    nbformat.write(nb, graded)
     _edit_source(course, "test_double", lambda c: c.metadata["nbgrader"].update(points=3))
     submit(course, released, "ben")
     last = grade_class(settings)
     reasons = {o.student: o.reason for o in last.outcomes}
     assert reasons == {"ann": f"test cells changed: {A}/test_double",
                        "ben": "resubmitted (the submission changed)"}
+    assert {o.student: o.kept_verdicts for o in last.outcomes} == {"ann": 1, "ben": 0}
     assert {o.student: o.score for o in last.outcomes} == {"ann": 6, "ben": 6}
+    square = next(c for c in nbformat.read(graded, as_version=4).cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square")
+    assert [o.get("text") for o in square.outputs] == ["the earlier verdict\n"]
+    assert square.metadata["nngrade"] == {"kept_verdict": True}
+    assert "(1 test verdicts kept)" in summary_table(last)
+    assert any("only tests changed, so the tests after the last changed one kept their earlier verdicts" in n
+               for n in last.notices)
     assert {o.status for o in grade_class(settings).outcomes} == {"unchanged"}
+
+    # A changed locked cell changes what every test sees: no verdict is kept.
+    _edit_source(course, "imports", lambda c: setattr(c, "source", "import numpy as np  # the course's numpy"))
+    _edit_source(course, "test_double", lambda c: c.metadata["nbgrader"].update(points=2))
+    locked = grade_class(settings)
+    assert {o.reason for o in locked.outcomes} == {f"test cells changed: {A}/imports, {A}/test_double"}
+    assert {o.kept_verdicts for o in locked.outcomes} == {0}
+    assert {o.student: o.score for o in locked.outcomes} == {"ann": 5, "ben": 5}
