@@ -13,6 +13,7 @@ from pathlib import Path
 import nbgrader
 import nbgrader.api
 from nbgrader.api import Comment, Grade, MissingEntry, SubmittedNotebook
+from sqlalchemy.orm import selectinload
 
 
 @functools.cache
@@ -74,13 +75,28 @@ def merge_submission(src, dst, assignment, student):
         target_nb = dst.find_submission_notebook(notebook.name, assignment, student)
         target_nb.flagged = notebook.flagged
         target_nb.late_submission_penalty = notebook.late_submission_penalty
-        for grade in notebook.grades:
-            t = dst.find_grade(grade.cell.name, notebook.name, assignment, student)
+        grades = by_cell(dst, Grade, target_nb)
+        for name, grade in by_cell(src, Grade, notebook).items():
+            t = _entry(grades, name, "grade", notebook.name)
             t.auto_score, t.needs_manual_grade = grade.auto_score, grade.needs_manual_grade
-        for comment in notebook.comments:
-            dst.find_comment(comment.cell.name, notebook.name, assignment, student).auto_comment = \
-                comment.auto_comment
+        comments = by_cell(dst, Comment, target_nb)
+        for name, comment in by_cell(src, Comment, notebook).items():
+            _entry(comments, name, "comment", notebook.name).auto_comment = comment.auto_comment
     dst.db.commit()
+
+
+def by_cell(gb, model, submitted_notebook):
+    """``{cell name: row}`` of the ``Grade`` or ``Comment`` rows of one submitted notebook, their
+    cells loaded with them: two queries, where ``find_grade`` per cell makes one or two each."""
+    rows = gb.db.query(model).options(selectinload(model.cell)).filter(model.notebook_id == submitted_notebook.id)
+    return {row.cell.name: row for row in rows}
+
+
+def _entry(rows, name, kind, notebook):
+    try:
+        return rows[name]
+    except KeyError:
+        raise MissingEntry(f"no {kind} for cell {name!r} of {notebook} in the gradebook") from None
 
 
 def due_date(gb, assignment):
@@ -118,6 +134,15 @@ def _complete(gb, submission):
             if cell.id not in commented:
                 gb.db.add(Comment(cell_id=cell.id, notebook=submitted))
     gb.db.flush()
+
+
+def has_submission(gb, assignment, student):
+    """Whether ``gb`` holds a submission of ``assignment`` by ``student``."""
+    try:
+        gb.find_submission(assignment, student)
+    except MissingEntry:
+        return False
+    return True
 
 
 def submission_scores(gb, assignment, student):
@@ -158,6 +183,6 @@ def cell_scores(gb, assignment, student, notebook):
     """``{grade_id: (score or None when pending, max_score)}`` of one submitted notebook, and
     its ``(score so far, max_score, pending points)``."""
     submitted = gb.find_submission_notebook(notebook, assignment, student)
-    cells = {grade.cell.name: (None if is_pending(grade) else grade.score, grade.max_score)
-             for grade in submitted.grades}
+    cells = {name: (None if is_pending(grade) else grade.score, grade.max_score)
+             for name, grade in by_cell(gb, Grade, submitted).items()}
     return cells, (submitted.score, submitted.max_score, pending_points(submitted))

@@ -44,6 +44,7 @@ from nngrade.gradebook import (
     copy_assignment,
     due_date,
     extension_seconds,
+    has_submission,
     merge_submission,
     pending_points,
     sqlite_url,
@@ -248,7 +249,7 @@ def record(gb, course, job, result, checksum):
     scratch = Path(job.scratch)
     with Gradebook(sqlite_url(scratch / "gradebook.db")) as src, warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="nbgrader")  # its SQLAlchemy autoflush noise
-        if submission_scores(src, assignment, student) is None:  # nbgrader gave up before grading
+        if not has_submission(src, assignment, student):  # nbgrader gave up before grading
             result.status = "failed"
             result.problems.append("nothing was graded: no notebook of the assignment was handed in")
             return result
