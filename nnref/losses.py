@@ -260,7 +260,7 @@ class SoftmaxCrossEntropy(MulticlassLoss):
     Stable for any finite ``z``: with ``s = z - max(z)`` per row every ``exp(s)`` is in
     (0, 1], and ``-log softmax(z)[n, k] = log(sum_j exp(s[n, j])) - s[n, k]``. Integer
     labels are used directly by indexing (no one-hot matrix is built); one-hot targets of
-    shape ``(N, K)`` are accepted too. :meth:`forward_backward` shares the exponentials.
+    shape ``(N, K)`` are accepted too. :meth:`Loss.forward_backward` shares the exponentials.
     """
 
     @staticmethod
