@@ -22,6 +22,7 @@ submission's grading reaches another's.
 import contextlib
 import gc
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -190,18 +191,41 @@ def _quiet():
 def warm_up(job_path):
     """Grade the warm-up job once (its result is not used); never raises."""
     try:
-        from nngrade import records, worker
+        from nngrade import records, sandbox, worker
 
         setup_process()
-        if not _wait_for(job_path):
-            return
-        with _quiet():
-            worker.grade(records.read(records.Job, job_path))
+        box = _sandbox_ahead(Path(job_path).parent / "sandbox")
+        try:
+            if not _wait_for(job_path):
+                return
+            with _quiet():
+                worker.grade(records.read(records.Job, job_path))
+        finally:  # nothing of it may reach the workers forked later
+            sandbox.hand_over([])
+            if box is not None:
+                box.close()
+                shutil.rmtree(box.folder, ignore_errors=True)
     except Exception:  # only speed is lost
         if os.environ.get("NNGRADE_DEBUG_WARMUP"):
             import traceback
 
             traceback.print_exc()
+
+
+def _sandbox_ahead(folder):
+    """Start the warm-up's sandbox while the pipeline builds the assignment's template (it takes
+    a few tenths of a second: bubblewrap, then the harness importing NumPy and IPython), with
+    the default limits; the warm-up's notebook takes it if its limits are the defaults (the
+    usual case), else it is closed unused. Returns the sandbox, or None."""
+    from nngrade import sandbox
+
+    try:
+        box = sandbox.start_ahead(sandbox.Policy(), folder)
+    except Exception:
+        return None
+    box.folder = folder
+    sandbox.hand_over([sandbox.Ready(box.sock, str(folder), sandbox.Policy())])
+    return box
 
 
 def _wait_for(path, limit=300):
