@@ -78,7 +78,8 @@ book-pdf: setup vendor
 	$(BIN)/jupyter-book build --builder pdflatex .
 	@echo "The PDF is at $(CURDIR)/_build/latex/book.pdf"
 
-test: setup
+# vendor first: the browser tests look for _vendor_tests/axe.min.js when they are collected.
+test: setup vendor
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 # JupyterLab refuses to run as root unless told (containers and CI machines often are root).
