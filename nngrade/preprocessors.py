@@ -43,6 +43,23 @@ from nngrade.trusted import TrustedExecute
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+class DropDuplicateIds(DeduplicateIds):
+    """DeduplicateIds that removes the nbgrader metadata of a repeated cell instead of emptying it.
+
+    nbgrader 0.9.6 leaves a second cell with the same id (JupyterLab's "duplicate cell" on a
+    test cell makes one) with ``"nbgrader": {}``, which its own later steps reject (a KeyError
+    in OverwriteCells, "outdated schema" in CheckCellMetadata): the whole notebook failed to
+    grade. Without the key, the copy is an ordinary cell of the student's, as
+    :func:`nngrade.trusted.normalise_cells` treats it.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
+
+
 class RestoreMissingCells(OverwriteCells):
     """OverwriteCells whose ``add_missing_cells`` works on any notebook.
 
@@ -186,7 +203,7 @@ def course_settings(cell_timeout=60):
         "IgnorePattern": {"enabled": True, "pattern": r"[\s\S]"},
         "OverwriteCells": {"add_missing_cells": True},
         "Autograde": {
-            "sanitize_preprocessors": [ClearOutput, DeduplicateIds, OverwriteKernelspec,
+            "sanitize_preprocessors": [ClearOutput, DropDuplicateIds, OverwriteKernelspec,
                                        RestoreMissingCells, CheckCellMetadata],
             "autograde_preprocessors": [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor,
                                         LimitOutput, SaveAutoGrades, AssignLatePenalties,

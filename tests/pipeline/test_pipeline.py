@@ -104,6 +104,24 @@ def _empty_test_double(nb):
             cell.source = "pass  # the student emptied the test"
 
 
+def _cell_index(nb, grade_id):
+    return next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _duplicate_test_square(nb):
+    """JupyterLab's "duplicate cell" on a test cell: the copy keeps the test's metadata."""
+    i = _cell_index(nb, "test_square")
+    nb.cells.insert(i + 1, copy.deepcopy(nb.cells[i]))
+
+
+def _forge_test_double(nb):
+    """A cell claiming test_double's id, placed before it, already showing a passing output."""
+    i = _cell_index(nb, "test_double")
+    fake = nbformat.v4.new_code_cell("print('passed')", metadata=copy.deepcopy(nb.cells[i].metadata))
+    fake.outputs = [nbformat.v4.new_output("stream", name="stdout", text="passed\n")]
+    nb.cells.insert(i, fake)
+
+
 def _snoop(course):
     """Student code that tries to read the solutions, another student's work and the
     gradebook, and to write the gradebook; it prints what it managed."""
@@ -124,7 +142,7 @@ def _snoop(course):
 # student -> (expected score, what they did)
 EXPECTED = {
     "alice": 5, "bob": 3, "carol": 2, "dave": 0, "erin": 3, "frank": 5,
-    "gina": 5, "hank": 3, "ivan": 5, "jack": 5, "kate": 3, "tina": 5, "zed": 0,
+    "gina": 5, "hank": 3, "ivan": 5, "jack": 5, "kate": 3, "lena": 5, "mona": 3, "tina": 5, "zed": 0,
 }
 NO_GRADE = "yan"  # handed in an empty folder: no grade at all, and the run goes on
 
@@ -146,6 +164,8 @@ def graded_class(tmp_path_factory):
     submit(course, released, "ivan", before=_snoop(course))                # reads others' files
     submit(course, released, "jack", edit=_delete_test_square)             # deleted a test cell
     submit(course, released, "kate", double="    return 3 * x", edit=_empty_test_double)
+    submit(course, released, "lena", edit=_duplicate_test_square)          # duplicated a test cell
+    submit(course, released, "mona", double="    return 3 * x", edit=_forge_test_double)  # forged a pass
     submit(course, released, "tina", before="import nnref.grading\n"
            "setattr(nnref.grading, 'check', lambda *a, **k: None)\n")    # patches a grading helper
     (course / "submitted" / "zed" / A).mkdir(parents=True)                 # not a notebook
