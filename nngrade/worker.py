@@ -77,15 +77,14 @@ KERNEL_ERRORS = {
 }
 
 
-def kept_verdicts(path):
+def kept_verdicts(nb):
     """How many test cells of an autograded notebook kept their earlier verdict (nngrade.regrade)."""
-    nb = nbformat.read(path, as_version=4)
     return sum(bool(cell.metadata.get("nngrade", {}).get("kept_verdict")) for cell in nb.cells)
 
 
-def kernel_errors(path):
-    """Messages of errors that are not a test failing: a cell timed out, the kernel died."""
-    nb = nbformat.read(path, as_version=4)
+def kernel_errors(nb):
+    """Messages of an autograded notebook's errors that are not a test failing: a cell timed
+    out, the kernel died."""
     return [KERNEL_ERRORS[output.ename] for cell in nb.cells for output in cell.get("outputs", [])
             if output.output_type == "error" and output.ename in KERNEL_ERRORS]
 
@@ -158,8 +157,9 @@ def grade(job):
     result.autograde_seconds = round(time.perf_counter() - start, 2)
     autograded = scratch / "autograded" / student / assignment
     for notebook in sorted(autograded.glob("*.ipynb")):
-        result.kept_verdicts += kept_verdicts(notebook)
-        errors = kernel_errors(notebook)
+        graded = nbformat.read(notebook, as_version=4)
+        result.kept_verdicts += kept_verdicts(graded)
+        errors = kernel_errors(graded)
         if KERNEL_ERRORS[ERROR_NAMES["dead"]] in errors:  # the rest of that notebook scored 0
             result.status = "error"
             result.problems.append(f"{notebook.name}: the kernel died while running the notebook (a "
